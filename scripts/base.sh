@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Unpack Debian's linux-source-7.3 once into $BASE_DIR as a git repository
+# with one commit, tagged base-<package version>.
+#
+# The import commit is deterministic (identity and date come from the
+# package), so every machine that unpacks the same package version gets the
+# same base hash, and the series' base-commit line does not churn.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PKG=linux-source-7.3
+TARBALL=/usr/src/$PKG.tar.xz
+
+version=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null) ||
+	die "$PKG is not installed: run scripts/setup-host.sh"
+tag="base-$(printf '%s' "$version" | tr '~+:' '_._')"
+
+if git -C "$BASE_DIR" rev-parse -q --verify "refs/tags/$tag" >/dev/null 2>&1; then
+	echo "$tag"
+	exit 0
+fi
+
+stage "unpacking $TARBALL ($version) into $BASE_DIR"
+rm -rf "$BASE_DIR.tmp"
+mkdir -p "$BASE_DIR.tmp"
+tar -xJf "$TARBALL" -C "$BASE_DIR.tmp" --strip-components=1
+
+stage "committing the base tree"
+maint=$(dpkg-query -W -f='${Maintainer}' "$PKG")
+date=$(stat -c %Y "$TARBALL")
+(
+	cd "$BASE_DIR.tmp"
+	git init -q -b base
+	git config core.autocrlf false
+	git config gc.auto 0
+	git add -A -f .
+	export GIT_AUTHOR_NAME="${maint% <*}" GIT_COMMITTER_NAME="${maint% <*}"
+	maint_mail=${maint##*<}
+	export GIT_AUTHOR_EMAIL="${maint_mail%>}" GIT_COMMITTER_EMAIL="${maint_mail%>}"
+	export GIT_AUTHOR_DATE="@$date +0000" GIT_COMMITTER_DATE="@$date +0000"
+	git commit -q -m "Linux $version (Debian $PKG)" \
+		-m "Unpacked from $TARBALL of Debian package $PKG $version."
+	git tag "$tag"
+)
+rm -rf "$BASE_DIR"
+mv "$BASE_DIR.tmp" "$BASE_DIR"
+echo "$version" >"$BASE_DIR/.git/package-version"
+stage "base $tag at $(git -C "$BASE_DIR" rev-parse --short HEAD)"
+echo "$tag"

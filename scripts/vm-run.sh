@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Boot a kernel under QEMU, run one command in it, and exit with that
+# command's status. The whole console log is kept; a kernel report in it
+# (scripts/scan-guest-log.sh) fails the run even when the command passed.
+#
+# usage: vm-run.sh [options] -- COMMAND [ARG...]
+#   --kernel FLAVOUR|PATH  bzImage, or a flavour built by build-kernel.sh
+#                          (default debug)
+#   --dir DIR              copy DIR's contents into the guest's /work
+#                          (repeatable); COMMAND runs there
+#   --log FILE             console log (default $CACHE_DIR/logs/vm-<time>.log)
+#   --timeout SECONDS      kill the guest after this long (default 1200)
+#   --mem MB               guest memory (default 2048)
+#   --smp N                guest CPUs (default 2)
+#   --qemu-opt OPT         extra QEMU option (repeatable), e.g. -icount shift=0
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=debug timeout=1200 mem=2048 smp=2 log= dirs=() qemu_extra=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--dir) dirs+=("$2"); shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--qemu-opt) read -r -a o <<<"$2"; qemu_extra+=("${o[@]}"); shift 2 ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || die "usage: vm-run.sh [options] -- COMMAND [ARG...]"
+
+case "$kernel" in
+*/*) image=$kernel ;;
+*) image=$BUILD_DIR/$kernel/arch/x86/boot/bzImage ;;
+esac
+[ -e "$image" ] || die "no kernel at $image (make kernel)"
+mkdir -p "$CACHE_DIR/logs"
+: "${log:=$CACHE_DIR/logs/vm-$(date +%Y%m%d-%H%M%S).log}"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+{
+	echo "#!/bin/sh"
+	printf '%q ' "$@"
+	echo
+} >"$work/cmd"
+"$REPO_DIR/scripts/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/cmd" "${dirs[@]}"
+
+# KVM hangs guests on these machines: TCG unless VM_ACCEL says otherwise
+# (scripts/probe-kvm.sh checks whether KVM boots here).
+accel=${VM_ACCEL:-tcg}
+cpu=max
+[ "$accel" = kvm ] && cpu=host
+
+stage "booting $image ($accel), log: $log"
+set +e
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+	-nographic -no-reboot -net none -monitor none -serial stdio \
+	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init" \
+	"${qemu_extra[@]}" </dev/null >"$log" 2>&1
+qemu_rc=$?
+set -e
+# The console carries \r\n line ends; print the command's own output.
+sed -i 's/\r$//' "$log"
+sed -n '/clone-files-vm: running command$/,/^clone-files-vm: exit status/p' "$log" | sed '1d'
+
+if [ $qemu_rc = 124 ] || [ $qemu_rc = 137 ]; then
+	echo "vm-run: timed out after ${timeout}s (log: $log)" >&2
+	exit 124
+fi
+status=$(sed -n 's/^clone-files-vm: exit status \([0-9]*\)$/\1/p' "$log" | tail -1)
+if [ -z "$status" ]; then
+	echo "vm-run: the guest did not finish the command (log: $log)" >&2
+	tail -30 "$log" >&2
+	exit 125
+fi
+if ! "$REPO_DIR/scripts/scan-guest-log.sh" "$log"; then
+	exit 126
+fi
+exit "$status"
