@@ -7,7 +7,8 @@ S := scripts
 export WORKBENCH_T0 := $(shell date +%s)
 
 .PHONY: help host tree export kernel perf-kernel selftests check demo \
-	vm-run check-roundtrip check-log-scan probe-kvm
+	vm-run check-roundtrip check-log-scan probe-kvm \
+	liburing-tree liburing-export liburing-check-roundtrip liburing-tests
 
 help:
 	@sed -n 's/^## //p' README.md
@@ -54,3 +55,41 @@ check-log-scan: kernel
 
 probe-kvm: kernel
 	@$(S)/probe-kvm.sh
+
+## make liburing-tree: the working liburing tree, liburing 2.15 + liburing/
+liburing-tree: host
+	@$(S)/liburing-tree.sh
+
+## make liburing-export: write liburing/ back from the liburing tree
+liburing-export: host
+	@$(S)/liburing-export.sh
+
+## make liburing-check-roundtrip: liburing tree -> export is a no-op
+liburing-check-roundtrip: host
+	@$(S)/liburing-check-roundtrip.sh
+
+## make liburing-tests: liburing and its test suite, static, for the VM
+liburing-tests: liburing-tree
+	@$(S)/build-liburing-tests.sh
+
+## make lint: checkpatch, mbox, per-patch builds, sparse/W=1, coccicheck,
+## other configs, docs; ends with "N passed, N failed"
+lint: host tree
+	@$(S)/lint.sh
+
+## make mbox: the series as one mbox with To/Cc from get_maintainer.pl
+mbox: tree
+	@$(S)/mbox.sh
+
+## make stress: fault injection, races, fuzzing, hostile rings (debug kernel)
+stress: kernel
+	@$(S)/run-stress.sh
+
+.PHONY: lint mbox stress
+
+## make bench: the perf kernel booted under TCG -icount (deterministic),
+## cost per file and memory per slot by method; writes bench/results/
+bench: tree
+	@$(S)/bench.sh
+
+.PHONY: bench

@@ -6,7 +6,11 @@
 : "${TREE_DIR:=$CACHE_DIR/linux}"       # working tree: base + series
 : "${BUILD_DIR:=$CACHE_DIR/build}"      # out-of-tree build dirs
 : "${CCACHE_DIR:=$CACHE_DIR/ccache}"
+: "${LIBURING_SRC_DIR:=$CACHE_DIR/liburing-src}"   # apt-get source liburing
+: "${LIBURING_BASE_DIR:=$CACHE_DIR/liburing-base}" # its upstream tree, a git repo
+: "${LIBURING_TREE_DIR:=$CACHE_DIR/liburing}"      # liburing base + liburing/
 export CACHE_DIR BASE_DIR TREE_DIR BUILD_DIR CCACHE_DIR
+export LIBURING_SRC_DIR LIBURING_BASE_DIR LIBURING_TREE_DIR
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${WORKBENCH_T0:=$(date +%s)}"
@@ -32,11 +36,136 @@ series_patches() {
 	done <"$dir/series"
 }
 
-# Record that $TREE_DIR's HEAD is the base tag plus the series in $1, so
-# that tree.sh can tell unexported work from a tree that is up to date.
+# Record that a tree's HEAD is the base tag plus the series in $1, so
+# that tree_from_series can tell unexported work from a tree that is up to
+# date. The tree is $3, $TREE_DIR by default.
 mark_tree_in_sync() {
-	local dir=$1 tag=$2
+	local dir=$1 tag=$2 tree=${3:-$TREE_DIR}
 	(echo "$tag"; series_patches "$dir" | xargs -r cat) | sha256sum |
-		cut -d' ' -f1 >"$TREE_DIR/.git/series-stamp"
-	git -C "$TREE_DIR" rev-parse HEAD >"$TREE_DIR/.git/series-head"
+		cut -d' ' -f1 >"$tree/.git/series-stamp"
+	git -C "$tree" rev-parse HEAD >"$tree/.git/series-head"
+}
+
+# Make TREE the base tag TAG of the git repository BASE plus the patches of
+# SERIES, one commit per patch, on branch "work". An existing tree is reused
+# in place: only files the series touches are rewritten, so builds stay
+# incremental. Unexported commits or changes in TREE are refused unless
+# FORCE=1; NAME ("series/") and TARGET ("make export") word that error.
+#
+# usage: tree_from_series BASE TREE TAG SERIES NAME TARGET
+tree_from_series() {
+	local base=$1 tree=$2 tag=$3 series=$4 name=$5 target=$6
+	local patches stamp cover
+
+	mapfile -t patches < <(series_patches "$series")
+	stamp=$( (echo "$tag"; printf '%s\n' "${patches[@]}" | xargs -r cat) | sha256sum | cut -d' ' -f1)
+
+	if [ ! -d "$tree/.git" ]; then
+		stage "cloning base into $tree"
+		git clone -q --shared --no-checkout "$base" "$tree"
+		git -C "$tree" config gc.auto 0
+		git -C "$tree" fetch -q origin "refs/tags/$tag:refs/tags/$tag"
+		git -C "$tree" checkout -q -B work "$tag"
+	elif [ "$(cat "$tree/.git/series-stamp" 2>/dev/null)" = "$stamp" ] &&
+	     [ "$(git -C "$tree" rev-parse HEAD)" = "$(cat "$tree/.git/series-head")" ] &&
+	     git -C "$tree" diff --quiet HEAD; then
+		return 0
+	elif [ "${FORCE:-0}" != 1 ] && [ -e "$tree/.git/series-head" ] &&
+	     { [ "$(git -C "$tree" rev-parse HEAD)" != "$(cat "$tree/.git/series-head")" ] ||
+	       ! git -C "$tree" diff --quiet HEAD; }; then
+		die "$tree has commits or changes that are not in $name: '$target' them, or FORCE=1 to discard"
+	else
+		git -C "$tree" fetch -q origin "refs/tags/$tag:refs/tags/$tag" 2>/dev/null || true
+		git -C "$tree" am --abort >/dev/null 2>&1 || true
+		git -C "$tree" checkout -q -f -B work "$tag"
+	fi
+
+	if [ ${#patches[@]} -gt 0 ]; then
+		stage "applying ${#patches[@]} patches"
+		# Committer date = author date and a fixed committer keep the
+		# hashes of an unchanged series the same on every machine.
+		GIT_COMMITTER_NAME=clone-files-tree GIT_COMMITTER_EMAIL=tree@clone-files.invalid \
+			git -C "$tree" am -q --committer-date-is-author-date "${patches[@]}" ||
+			die "series does not apply to $tag (git -C $tree am --show-current-patch)"
+	fi
+
+	# The cover letter's hand-written part travels as the branch description.
+	cover=$series/0000-cover-letter.patch
+	if [ -e "$cover" ]; then
+		"$REPO_DIR/scripts/cover-letter.sh" extract "$cover" >"$tree/.git/cover-description"
+		git -C "$tree" config branch.work.description \
+			"$(cat "$tree/.git/cover-description")"
+	fi
+	mark_tree_in_sync "$series" "$tag" "$tree"
+	stage "tree: $tree at $(git -C "$tree" log --oneline -1)"
+}
+
+# Write SERIES back from TREE's "work" branch: one patch per commit since
+# the base tag TAG, with subject prefix PREFIX ("PATCH"), a cover letter
+# whose hand-written part is kept, and SERIES/series listing the order.
+# Stable output: zero commit hashes, no version signature, and dates that
+# come from the commits.
+#
+# usage: series_from_tree TREE TAG SERIES PREFIX
+series_from_tree() {
+	local tree=$1 tag=$2 series=$3 prefix=$4
+	local n desc last_date tmp
+
+	git -C "$tree" diff --quiet HEAD || die "$tree has uncommitted changes: commit them first"
+	n=$(git -C "$tree" rev-list --count "$tag..HEAD")
+	[ "$n" -gt 0 ] || die "no commits on top of $tag in $tree"
+
+	desc=$tree/.git/cover-description
+	if [ -e "$series/0000-cover-letter.patch" ]; then
+		"$REPO_DIR/scripts/cover-letter.sh" extract "$series/0000-cover-letter.patch" >"$desc"
+	fi
+	[ -s "$desc" ] || printf '%s\n\n%s\n' "*** SUBJECT HERE ***" "*** BLURB HERE ***" >"$desc"
+	git -C "$tree" config branch.work.description "$(cat "$desc")"
+
+	tmp=$(mktemp -d)
+	# tmp is local: expand it now, the trap runs after the return
+	trap "rm -rf '$tmp'" EXIT
+	git -C "$tree" -c core.abbrev=12 format-patch -q -o "$tmp" --cover-letter \
+		--cover-from-description=subject --zero-commit --no-signature \
+		--base="$tag" --subject-prefix="$prefix" "$tag..HEAD"
+	# The cover letter's date is the newest patch's, not the time of export.
+	last_date=$(git -C "$tree" log -1 --format='%aD' HEAD)
+	sed -i "s/^Date: .*/Date: $last_date/" "$tmp/0000-cover-letter.patch"
+
+	mkdir -p "$series"
+	rm -f "$series"/*.patch
+	cp "$tmp"/*.patch "$series/"
+	(cd "$series" && ls [0-9]*.patch | grep -v '^0000-' >series)
+	mark_tree_in_sync "$series" "$tag" "$tree"
+	stage "exported $n patches to $series"
+}
+
+# The kernel .c files the series changes (not tools/ or Documentation/).
+series_kernel_files() {
+	git -C "$TREE_DIR" diff --name-only "$1..work" -- '*.c' \
+		':!tools' ':!Documentation' ':!samples'
+}
+
+# Run "$@" once with the tree at the base tag and once at the series' head,
+# writing stdout+stderr to $2.base and $2.series; print the lines only the
+# series has (line and column numbers dropped, so moved code compares).
+# usage: compare_base_series TAG OUTPREFIX cmd...
+compare_base_series() {
+	local tag=$1 prefix=$2 rev
+	shift 2
+	git -C "$TREE_DIR" diff --quiet HEAD || die "$TREE_DIR has uncommitted changes"
+	for rev in base series; do
+		if [ $rev = base ]; then
+			git -C "$TREE_DIR" checkout -q -f "$tag"
+		else
+			git -C "$TREE_DIR" checkout -q -f work
+		fi
+		"$@" >"$prefix.$rev" 2>&1 || true
+	done
+	git -C "$TREE_DIR" checkout -q -f work
+	for rev in base series; do
+		sed -E 's/:[0-9]+(:[0-9]+)?:/:/; s/\b(line|lines) [0-9]+/\1 N/g' \
+			"$prefix.$rev" | sort -u >"$prefix.$rev.norm"
+	done
+	comm -13 "$prefix.base.norm" "$prefix.series.norm"
 }

@@ -61,7 +61,7 @@ timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -net none -monitor none -serial stdio \
 	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 rdinit=/init" \
 	"${qemu_extra[@]}" </dev/null >"$log" 2>&1
 qemu_rc=$?
 set -e
