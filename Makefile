@@ -93,3 +93,14 @@ bench: tree
 	@$(S)/bench.sh
 
 .PHONY: bench
+
+## make liburing-check: liburing's whole suite on the patched perf kernel,
+## compared with the recorded base results (liburing-results/base.tsv)
+liburing-check: liburing-tree tree
+	@$(S)/liburing-check.sh
+
+## make liburing-baseline: refresh liburing-results/base.tsv (unpatched base)
+liburing-baseline: liburing-tree tree
+	@$(S)/liburing-baseline.sh
+
+.PHONY: liburing-check liburing-baseline

@@ -5,7 +5,9 @@
  * IORING_REGISTER_FILES, IORING_REGISTER_FILES_UPDATE2 into a sparse table,
  * IORING_OP_MSG_RING with IORING_MSG_SEND_FD per file, and the kernel's own
  * copy of a process fd table (unshare(CLONE_FILES)) as the floor; plus the
- * cost of unregistering a cloned and a registered table.
+ * cost of unregistering a cloned and a registered table, and of cloning a
+ * table of N empty slots (what a clone costs besides the slots' nodes and
+ * file references: the table, its bitmap, the loop).
  *
  * All N fds are dup()s of one tmpfs file, so every slot refers to the same
  * struct file.  Setup and teardown of each repetition are not timed.
@@ -45,6 +47,7 @@ struct bench {
 	unsigned int n;
 	int *fds;			/* n dups of one tmpfs file */
 	struct ring src;		/* ring A: the n fds registered */
+	struct ring sparse;		/* a sparse table of n empty slots */
 };
 
 /* Per repetition. */
@@ -119,6 +122,11 @@ static void rep_cleanup(struct rep *r)
 static int run_clone(struct bench *b, struct rep *r)
 {
 	return ring_clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
+}
+
+static int run_clone_empty(struct bench *b, struct rep *r)
+{
+	return ring_clone_files(&r->dst, b->sparse.fd, 0, 0, 0, 0);
 }
 
 static int run_clone_replace(struct bench *b, struct rep *r)
@@ -259,6 +267,7 @@ static const struct method methods[] = {
 	{ "clone",		   true,  files_all, prep_empty,      run_clone },
 	{ "clone_replace",	   true,  files_all, prep_registered, run_clone_replace },
 	{ "clone_range16",	   true,  files_sixteenth, prep_empty, run_clone_range16 },
+	{ "clone_empty",	   true,  files_all, prep_empty,      run_clone_empty },
 	{ "register",		   false, files_all, prep_empty,      run_register },
 	{ "update_sparse",	   false, files_all, prep_sparse,     run_update_sparse },
 	{ "msg_ring",		   false, files_all, prep_msg_target, run_msg_ring },
@@ -307,6 +316,7 @@ static int cmp_ll(const void *a, const void *b)
 }
 
 static unsigned int fixed_reps;		/* -r, 0: adaptive */
+static long long target_ns = TARGET_NS;	/* -t, adaptive: time per point */
 
 /* Returns 0, or -errno; the point is printed on success. */
 static int bench_point(struct bench *b, const struct method *m)
@@ -322,7 +332,7 @@ static int bench_point(struct bench *b, const struct method *m)
 		return ret;
 	if (!reps) {
 		warm = warm > 0 ? warm : 1;
-		reps = TARGET_NS / warm + 1;
+		reps = target_ns / warm + 1;
 		reps = reps < MIN_REPS ? MIN_REPS : reps > MAX_REPS ? MAX_REPS : reps;
 	}
 	fprintf(stderr, "N=%u %s: %u reps\n", b->n, m->name, reps);
@@ -347,6 +357,10 @@ static void bench_teardown(struct bench *b)
 		ring_unregister_files(&b->src);
 		ring_exit(&b->src);
 	}
+	if (b->sparse.fd >= 0) {
+		ring_unregister_files(&b->sparse);
+		ring_exit(&b->sparse);
+	}
 	if (b->fds) {
 		for (i = 0; i < b->n; i++)
 			if (b->fds[i] >= 0)
@@ -355,6 +369,7 @@ static void bench_teardown(struct bench *b)
 	}
 	memset(b, 0, sizeof(*b));
 	b->src.fd = -1;
+	b->sparse.fd = -1;
 }
 
 /* Returns 0 or -errno; @what tells which step failed. */
@@ -366,6 +381,7 @@ static int bench_setup(struct bench *b, unsigned int n, const char **what)
 
 	memset(b, 0, sizeof(*b));
 	b->src.fd = -1;
+	b->sparse.fd = -1;
 	b->n = n;
 	*what = "malloc";
 	b->fds = malloc(n * sizeof(*b->fds));
@@ -398,7 +414,11 @@ static int bench_setup(struct bench *b, unsigned int n, const char **what)
 	if (ret)
 		return ret;
 	*what = "IORING_REGISTER_FILES (ring A)";
-	return ring_register_files(&b->src, b->fds, n);
+	ret = ring_register_files(&b->src, b->fds, n);
+	if (ret)
+		return ret;
+	*what = "IORING_REGISTER_FILES2 sparse (empty source)";
+	return ring_init(&b->sparse, 8, 0) ?: ring_register_files_sparse(&b->sparse, n);
 }
 
 /* ---- RLIMIT_NOFILE ---- */
@@ -482,7 +502,7 @@ static void usage(const char *prog)
 	unsigned int i;
 
 	fprintf(stderr,
-		"usage: %s [-n LIST] [-m LIST] [-r REPS]\n"
+		"usage: %s [-n LIST] [-m LIST] [-r REPS | -t MS]\n"
 		"  -n LIST  comma-separated table sizes (default 1,16,256,4096,65536,1048576)\n"
 		"  -m LIST  comma-separated methods (default all):\n          ",
 		prog);
@@ -491,6 +511,7 @@ static void usage(const char *prog)
 			i + 1 < NR_METHODS ? "," : "\n");
 	fprintf(stderr,
 		"  -r REPS  repetitions per point (default: enough for ~50 ms, %d..%d)\n"
+		"  -t MS    the time the adaptive default aims at per point (default 50)\n"
 		"stdout: method N reps median_ns min_ns max_ns ns_per_file (TSV)\n"
 		"exit: 0 OK, 1 error, 2 IORING_REGISTER_CLONE_FILES not supported\n"
 		"      (clone methods skipped, the others measured)\n",
@@ -543,7 +564,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "n:m:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:r:t:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			size_arg = optarg;
@@ -559,6 +580,14 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			fixed_reps = v;
+			break;
+		case 't':
+			v = strtoul(optarg, &end, 0);
+			if (*end || !*optarg || !v || v > 60000) {
+				fprintf(stderr, "-t: 1..60000 ms\n");
+				return 1;
+			}
+			target_ns = v * 1000000LL;
 			break;
 		default:
 			usage(argv[0]);

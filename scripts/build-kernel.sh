@@ -2,14 +2,15 @@
 # Build the kernel of one flavour from $TREE_DIR out of tree, through
 # ccache, and install its uapi headers for the selftests.
 #
-# usage: build-kernel.sh debug|perf
+# usage: build-kernel.sh debug|perf [NAME]   (build directory $BUILD_DIR/NAME,
+#                                   default the flavour)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=${1:?usage: build-kernel.sh debug|perf}
-out=$BUILD_DIR/$flavour
+flavour=${1:?usage: build-kernel.sh debug|perf [NAME]}
+out=$BUILD_DIR/${2:-$flavour}
 
-"$REPO_DIR/scripts/config.sh" "$flavour"
+"$REPO_DIR/scripts/config.sh" "$flavour" "${2:-$flavour}"
 
 mkdir -p "$CCACHE_DIR"
 export CCACHE_DIR CCACHE_BASEDIR=$TREE_DIR CCACHE_NOHASHDIR=1
@@ -17,7 +18,7 @@ ccache -M 10G >/dev/null
 
 stage "building $flavour kernel (cold: ~7 min on 2 cores; warm: seconds)"
 make -s -C "$TREE_DIR" O="$out" -j"$(nproc)" CC="ccache gcc" \
-	KBUILD_BUILD_TIMESTAMP=clone-files KBUILD_BUILD_USER=clone-files \
+	KBUILD_BUILD_USER=clone-files \
 	KBUILD_BUILD_HOST=clone-files bzImage
 make -s -C "$TREE_DIR" O="$out" headers_install >/dev/null
 stage "$flavour kernel: $out/arch/x86/boot/bzImage"

@@ -3,12 +3,13 @@
 # configs/<flavour>.config + the io_uring selftests' own config file, then
 # check that every option the fragments ask for stuck.
 #
-# usage: config.sh debug|perf
+# usage: config.sh debug|perf [NAME]   (build directory $BUILD_DIR/NAME,
+#                                   default the flavour)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=${1:?usage: config.sh debug|perf}
-out=$BUILD_DIR/$flavour
+flavour=${1:?usage: config.sh debug|perf [NAME]}
+out=$BUILD_DIR/${2:-$flavour}
 frags=("$REPO_DIR/configs/boot.config" "$REPO_DIR/configs/$flavour.config")
 selftest_config=$TREE_DIR/tools/testing/selftests/io_uring/config
 [ -e "$selftest_config" ] && frags+=("$selftest_config")

@@ -13,7 +13,7 @@ mbox=$tmp/series.mbox
 
 git -C "$BASE_DIR" worktree add -q --detach "$tmp/am" "$tag"
 git -C "$tmp/am" -c user.name=lint -c user.email=lint@clone-files.invalid \
-	am -q "$mbox" || die "git am of the mbox failed on $tag"
+	am -q --empty=drop "$mbox" || die "git am of the mbox failed on $tag"
 n=$(git -C "$tmp/am" rev-list --count "$tag..HEAD")
 stage "mbox: git am applied $n patches to $tag"
 

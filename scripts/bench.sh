@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# The benchmark (make bench): progs/clone-bench (cost of giving a ring a
+# table of N files, by method) and progs/clone-mem (kernel memory per slot)
+# on the booted performance kernel, under TCG with -icount shift=0 and one
+# vCPU: the guest clock then advances 1 ns per guest instruction, so the
+# figures are deterministic and comparable between runs, but they count
+# instructions, not the time of any real CPU. Writes bench/results/:
+#   bench.tsv  clone-bench's TSV, raw, from this one run
+#   bench.md   per-file cost per N and method, ratios from the same run,
+#              memory per slot, and what produced them
+#   bench.png  cost per file against N, log-log, one line per method
+# When a User-Mode Linux build exists ($BUILD_DIR/um/linux), the same run
+# there, in wall-clock time: bench-um.{tsv,md,png}.
+#
+# Environment:
+#   SKIP_KERNEL_BUILD=1   use the kernel as it is built (no build-kernel.sh)
+#   BENCH_KERNEL=perf     flavour (or bzImage path) to boot; anything but
+#                         perf is labelled as such in bench.md
+#   BENCH_SIZES=1,16,256,4096,65536,1048576
+#   BENCH_TARGET_MS=200   clone-bench -t: guest time aimed at per point
+#   BENCH_MEM_N=65536,1048576  clone-mem -n, once per size
+#   BENCH_MEM_MB=2048     guest memory
+#   BENCH_OUT=bench/results
+#   BENCH_UM=auto         0: skip the User-Mode Linux run
+#   BENCH_REPORT_FROM=F   no build, no run: write the report from a saved
+#                         guest output ($CACHE_DIR/logs/bench-guest.out)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=${BENCH_KERNEL:-perf}
+sizes=${BENCH_SIZES:-1,16,256,4096,65536,1048576}
+target_ms=${BENCH_TARGET_MS:-200}
+mem_n=${BENCH_MEM_N:-65536,1048576}
+mem_mb=${BENCH_MEM_MB:-2048}
+out=${BENCH_OUT:-$REPO_DIR/bench/results}
+um=$BUILD_DIR/um/linux
+methods=(clone clone_replace clone_range16 clone_empty register update_sparse
+	msg_ring dup_fd unregister unregister_registered)
+
+case "$kernel" in
+*/*) flavour=custom image=$kernel ;;
+*) flavour=$kernel image=$BUILD_DIR/$kernel/arch/x86/boot/bzImage ;;
+esac
+from=${BENCH_REPORT_FROM:-}
+if [ -z "$from" ] && [ "${SKIP_KERNEL_BUILD:-0}" != 1 ] && [ "$flavour" != custom ]; then
+	"$REPO_DIR/scripts/build-kernel.sh" "$flavour"
+fi
+[ -e "$image" ] || die "no kernel at $image"
+hdr_flavour=$flavour
+[ "$flavour" = custom ] && hdr_flavour=debug
+[ -n "$from" ] || "$REPO_DIR/scripts/build-progs.sh" "$hdr_flavour"
+progs=$BUILD_DIR/progs
+[ "$hdr_flavour" = debug ] || progs=$BUILD_DIR/progs-$hdr_flavour
+if ! command -v gnuplot >/dev/null; then
+	stage "installing gnuplot-nox"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/guest" "$out"
+[ -n "$from" ] || cp "$progs/clone-bench" "$progs/clone-mem" "$tmp/guest/"
+# The guest keeps each program's output in files and prints them between
+# marker lines at the end, so that progress and kernel messages on the
+# console can't interleave with the TSV.
+cat >"$tmp/guest/bench-guest.sh" <<'GUEST'
+#!/bin/sh
+# usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES
+echo "=== uname"; uname -r; uname -v
+echo "=== guest"; grep -E '^(MemTotal|MemFree):' /proc/meminfo
+[ -r /proc/slabinfo ] && echo "slabinfo: yes" || echo "slabinfo: no"
+t0=$(date +%s)
+./clone-bench -n "$1" -t "$2" >/tmp/bench.tsv 2>/tmp/bench.err
+echo "=== clone-bench exit $? after $(( $(date +%s) - t0 )) s guest time"
+st=0
+for n in $(echo "$3" | tr , ' '); do
+	# clone-mem needs n fds: fs.nr_open caps RLIMIT_NOFILE (a scratch guest)
+	[ "$(cat /proc/sys/fs/nr_open)" -ge $((n + 64)) ] ||
+		echo $((n + 64)) >/proc/sys/fs/nr_open
+	./clone-mem -n "$n" >>/tmp/mem.tsv 2>>/tmp/mem.err || st=$?
+done
+echo "=== clone-mem exit $st"
+for f in bench.tsv bench.err mem.tsv mem.err; do
+	echo "=== $f"; cat /tmp/$f
+done
+echo "=== end"
+GUEST
+guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n")
+
+# section NAME FILE: the lines after "=== NAME" up to the next marker
+section() {
+	awk -v name="$1" '$0 == "=== " name { f = 1; next } /^=== / { f = 0 } f' "$2"
+}
+
+# Writes PREFIX.{tsv,md,png} from the guest output in $1.
+# usage: report OUTPUT PREFIX MODE COMMAND WALL_S
+report() {
+	local raw=$1 prefix=$2 mode=$3 cmd=$4 wall=$5
+	local tsv=$prefix.tsv md=$prefix.md png=$prefix.png
+	local cb_status mem_status uname guest_s
+
+	# the TSV: its header and the lines of the 7-field format only
+	section bench.tsv "$raw" |
+		awk -F'\t' 'NR == 1 && /^method\t/ || (NF == 7 && $2 ~ /^[0-9]+$/)' >"$tsv"
+	section mem.tsv "$raw" >"$tmp/mem.tsv"
+	section bench.err "$raw" >"$tmp/bench.err"
+	section mem.err "$raw" >"$tmp/mem.err"
+	cb_status=$(sed -n 's/^=== clone-bench exit \([0-9]*\).*/\1/p' "$raw")
+	guest_s=$(sed -n 's/^=== clone-bench exit [0-9]* after \([0-9]*\) s.*/\1/p' "$raw")
+	mem_status=$(sed -n 's/^=== clone-mem exit \([0-9]*\)$/\1/p' "$raw")
+	uname=$(section uname "$raw" | paste -sd' ')
+
+	plot "$tsv" "$png" "$mode"
+
+	{
+		echo "# IORING_REGISTER_CLONE_FILES benchmark"
+		echo
+		echo "- Mode: **$mode**"
+		echo "- Kernel: \`$uname\` ($image, built $(date -u -r "$image" '+%F %T UTC'))"
+		echo "- Date: $(sed -n 's/^=== date //p' "$raw" | head -1); host: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores$(case "$mode" in *TCG*) echo "; $(qemu-system-x86_64 --version | head -1)" ;; esac)"
+		echo "- Command: \`$cmd\`; in the guest: \`clone-bench -n $sizes -t $target_ms\`, then \`clone-mem -n M\` for M in $mem_n"
+		echo "- Run: ${wall}s wall clock, ${guest_s:-?}s of guest time for clone-bench; clone-bench exit ${cb_status:-none}, clone-mem exit ${mem_status:-none}"
+		echo
+		echo "Every figure below comes from this one run (\`bench.tsv\` is its raw"
+		echo "output); the ratios are computed from the same medians. No figure is"
+		echo "checked against a threshold."
+		echo
+		case "$mode" in
+		*icount*)
+			echo "Under \`-icount shift=0\` the guest clock advances exactly 1 ns per"
+			echo "executed guest instruction: \"ns\" here counts instructions. That is"
+			echo "deterministic, but it weighs every instruction the same: an atomic"
+			echo "increment, a cache or TLB miss costs what a register move costs, so"
+			echo "the figures rank code paths by length, not by real-hardware time."
+			echo ;;
+		esac
+		awk -F'\t' -v methods="${methods[*]}" -f <(report_awk) "$tsv"
+		echo
+		echo "![cost per file against N](bench${prefix##*/bench}.png)"
+		echo
+		mem_report "$tmp/mem.tsv"
+		if [ -s "$tmp/bench.err" ] && grep -qE 'dropped|FAILED|skipped|not supported|setrlimit' "$tmp/bench.err"; then
+			echo
+			echo "## What clone-bench dropped or skipped"
+			echo
+			grep -E 'dropped|FAILED|skipped|not supported|setrlimit|nr_open' "$tmp/bench.err" | sed 's/^/    /'
+		fi
+		if [ -s "$tmp/mem.err" ]; then
+			echo
+			echo "clone-mem's errors:"
+			echo
+			sed 's/^/    /' "$tmp/mem.err"
+		fi
+	} >"$md"
+	stage "wrote $tsv, $md, $png"
+}
+
+# The markdown tables of clone-bench's TSV: per-file cost, ratios, raw.
+report_awk() {
+	cat <<'AWK'
+function fmt(v) { return v == "" ? "-" : v >= 100 ? sprintf("%.0f", v) : sprintf("%.1f", v) }
+function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
+BEGIN { nm = split(methods, m, " ") }
+NR == 1 { next }
+{
+	if (!($2 in seen)) { seen[$2] = 1; ns[++nn] = $2 }
+	pf[$1, $2] = $7; raw[++nr] = $0
+}
+END {
+	print "## Cost per file (median ns / files handled)"
+	print ""
+	print "clone_range16 handles N/16 files (from the middle of the source, to slot 0);"
+	print "clone_empty clones a table of N empty slots (the table, bitmap and loop"
+	print "without any node or file reference);"
+	print "unregister and unregister_registered are the cost of tearing the table down"
+	print "again (cloned and registered); dup_fd is the kernel copying a process fd table"
+	print "(unshare(CLONE_FILES)), the floor of any copy of N file pointers."
+	print ""
+	line = "| N |"; sep = "| ---: |"
+	for (i = 1; i <= nm; i++) { line = line " " m[i] " |"; sep = sep " ---: |" }
+	print line; print sep
+	for (j = 1; j <= nn; j++) {
+		line = "| " ns[j] " |"
+		for (i = 1; i <= nm; i++) line = line " " fmt(pf[m[i], ns[j]]) " |"
+		print line
+	}
+	print ""
+	print "## Ratios (same run, per-file medians)"
+	print ""
+	print "\"clone / dup_fd\" is how far clone is above the floor; \"X / clone\" is how"
+	print "many times cheaper clone is than X; the last column is clone's per-file cost"
+	print "relative to its own at N = 4096. \"clone - clone_empty\" is what an"
+	print "occupied slot adds to a clone (its node, file reference, pointer and bit),"
+	print "in ns per slot."
+	print ""
+	print "| N | clone / dup_fd | register / clone | update_sparse / clone | msg_ring / clone | clone_replace / clone | clone(N) / clone(4096) | clone - clone_empty |"
+	print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for (j = 1; j <= nn; j++) {
+		n = ns[j]; c = pf["clone", n]
+		print "| " n " | " ratio(c, pf["dup_fd", n]) " | " ratio(pf["register", n], c) \
+		      " | " ratio(pf["update_sparse", n], c) " | " ratio(pf["msg_ring", n], c) \
+		      " | " ratio(pf["clone_replace", n], c) " | " ratio(c, pf["clone", 4096]) \
+		      " | " (c == "" || pf["clone_empty", n] == "" ? "-" : fmt(c - pf["clone_empty", n])) " |"
+	}
+	print ""
+	print "## Raw (bench.tsv)"
+	print ""
+	print "| method | N | reps | median ns | min ns | max ns | ns per file |"
+	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for (k = 1; k <= nr; k++) {
+		split(raw[k], f, "\t")
+		print "| " f[1] " | " f[2] " | " f[3] " | " f[4] " | " f[5] " | " f[6] " | " f[7] " |"
+	}
+}
+AWK
+}
+
+# The memory section from clone-mem's output (one run per size).
+mem_report() {
+	local f=$1
+	echo "## Kernel memory per slot (clone-mem)"
+	echo
+	if ! grep -q '^mem' "$f"; then
+		echo "clone-mem produced no figures (see its errors below)."
+		return
+	fi
+	echo "An empty ring given a table of N slots (N dups of one file, so no"
+	echo "struct file is allocated), by IORING_REGISTER_CLONE_FILES from a ring"
+	echo "holding them, and by IORING_REGISTER_FILES of the fds; \"none\" reads"
+	echo "the counters twice with nothing in between (the noise). Kernel bytes ="
+	echo "change of /proc/meminfo Slab + VmallocUsed (large kmallocs count in"
+	echo "Slab; kvmalloc's vmalloc fallback in VmallocUsed), median of"
+	echo "$(awk -F'\t' '$1 == "mem" { print $4; exit }' "$f") rounds. MemFree is not the total: pages served from the"
+	echo "per-CPU page lists (where the previous round's freed slab pages wait)"
+	echo "do not count in it, so it shows mostly the large allocations (the node"
+	echo "array, 8 bytes per slot)."
+	echo
+	echo "| method | N | kernel bytes per slot | MemFree decrease per slot |"
+	echo "| --- | ---: | ---: | ---: |"
+	awk -F'\t' '$1 == "mem" { printf "| %s | %s | %s | %s |\n", $2, $3, $5, $6 }' "$f"
+	echo
+	echo "Expected from the source: one struct io_rsrc_node per occupied slot (24"
+	echo "bytes, from kmalloc-32: 32 bytes), one pointer in the table's node array"
+	echo "(kvmalloc'ed, 8 bytes) and one bit of the allocation bitmap: 40.125"
+	echo "bytes per slot, the same for both methods. The counters read slab"
+	echo "pages, not objects: nodes that land in free space of slab pages that"
+	echo "already existed (left by the previous round's free) add no page, so"
+	echo "the figure can come out a little under 40.125, less so as N grows."
+	echo
+	echo "Per round (bytes, whole table):"
+	echo
+	echo "| method | N | round | Slab | SUnreclaim | VmallocUsed | MemFree decrease |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	awk -F'\t' '$1 == "round" { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }' "$f"
+	echo
+	if grep -q '^# clone-mem: .*slabinfo=yes' "$f"; then
+		echo "/proc/slabinfo, caches whose active objects changed by at least N/64"
+		echo "(SLUB counts the free objects of per-CPU slabs as active, so these"
+		echo "counts can fall short of N by the free space those slabs had):"
+		echo
+		echo "| method | N | round | cache | object size | objects | bytes | bytes per slot |"
+		echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"
+		awk -F'\t' '$1 == "cache" {
+			printf "| %s | %s | %s | %s | %s | %s | %s | %.2f |\n", $2, $3, $4, $5, $6, $7, $8, $8 / $3 }' "$f"
+	else
+		echo "This kernel has no /proc/slabinfo (CONFIG_SLUB_DEBUG is off), so the"
+		echo "split between caches is not shown."
+	fi
+}
+
+# Line style per method: colour, point type, width, dash type. The clone
+# family in purples and blues, the alternatives in warm colours, the dup_fd
+# floor in black, the teardowns dashed.
+declare -A style=(
+	[clone]="#5b1a9e 5 3 1"
+	[clone_replace]="#a574d6 4 2 1"
+	[clone_range16]="#1f77b4 6 2 1"
+	[clone_empty]="#5fb9d6 8 2 1"
+	[register]="#d62728 7 2 1"
+	[update_sparse]="#ff7f0e 9 2 1"
+	[msg_ring]="#8c564b 11 2 1"
+	[dup_fd]="#000000 13 3 1"
+	[unregister]="#7f7f7f 12 2 2"
+	[unregister_registered]="#b8b800 2 2 3"
+)
+
+# gnuplot: ns per file against N, log-log, one line per method.
+plot() {
+	local tsv=$1 png=$2 mode=$3 data=$tmp/plot.dat m term ylabel i=0 plots=()
+	local col pt lw dt
+	: >"$data"
+	for m in "${methods[@]}"; do
+		awk -F'\t' -v m="$m" '$1 == m { print $2, $7 }' "$tsv" >"$tmp/plot.one"
+		[ -s "$tmp/plot.one" ] || continue
+		cat "$tmp/plot.one" >>"$data"
+		printf '\n\n' >>"$data"
+		read -r col pt lw dt <<<"${style[$m]:-#333333 1 2 1}"
+		plots+=("'$data' index $i using 1:2 with linespoints lc rgb '$col' pt $pt ps 1.3 lw $lw dt $dt title '$m'")
+		i=$((i + 1))
+	done
+	[ $i -gt 0 ] || return 0
+	ylabel="ns per file (median)"
+	case "$mode" in
+	*icount*) ylabel="ns per file (median; -icount: 1 ns = 1 guest instruction)" ;;
+	esac
+	term="pngcairo size 1100,700 font 'Sans,11'"
+	gnuplot -e 'set terminal' 2>&1 | grep -qw pngcairo || term="png size 1100,700"
+	{
+		echo "set terminal $term"
+		echo "set output '$png'"
+		echo "set title \"IORING_REGISTER_CLONE_FILES: cost per file by method\\n($mode)\" noenhanced"
+		echo "set logscale xy"
+		echo "set xlabel 'N (files in the table)'"
+		echo "set ylabel '$ylabel' noenhanced"
+		echo "set format x '10^{%T}'"
+		echo "set format y '10^{%T}'"
+		echo "set xrange [0.7:1.5e6]"
+		echo "set grid xtics ytics mxtics mytics lc rgb '#dddddd'"
+		echo "set key outside right top box Left reverse spacing 1.3 noenhanced"
+		printf 'plot %s' "${plots[0]}"
+		printf ', \\\n\t%s' "${plots[@]:1}"
+		echo
+	} >"$tmp/plot.gp"
+	gnuplot "$tmp/plot.gp"
+}
+
+# ---- the QEMU run ----
+if [ "$flavour" = perf ]; then
+	mode="TCG -icount shift=0, perf kernel, 1 vCPU"
+else
+	mode="TCG -icount shift=0, $flavour kernel (NOT the perf kernel), 1 vCPU"
+fi
+cmd="make bench"
+[ "${SKIP_KERNEL_BUILD:-0}" = 1 ] && cmd="SKIP_KERNEL_BUILD=1 $cmd"
+[ "$kernel" = perf ] || cmd="BENCH_KERNEL=$kernel $cmd"
+saved=$CACHE_DIR/logs/bench-guest.out
+if [ -n "$from" ]; then
+	cp "$from" "$tmp/qemu.out"
+	rc=$(sed -n 's/^=== vm-run status //p' "$from")
+	wall=$(sed -n 's/^=== wall //p' "$from")
+else
+	stage "benchmark in the VM ($mode), N = $sizes"
+	t0=$(date +%s)
+	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
+	rc=0
+	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
+		--smp 1 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
+		--log "$CACHE_DIR/logs/bench-console.log" \
+		-- "${guest_cmd[@]}" >"$tmp/qemu.out" || rc=$?
+	wall=$(( $(date +%s) - t0 ))
+	cat "$tmp/date" >>"$tmp/qemu.out"
+	printf '=== vm-run status %s\n=== wall %s\n' "$rc" "$wall" >>"$tmp/qemu.out"
+	mkdir -p "$CACHE_DIR/logs"
+	cp "$tmp/qemu.out" "$saved"
+fi
+grep -q '^=== end$' "$tmp/qemu.out" ||
+	die "the guest did not finish the benchmark (vm-run status $rc; log: $CACHE_DIR/logs/bench-console.log)"
+report "$tmp/qemu.out" "$out/bench" "$mode" "$cmd" "$wall"
+status=0
+[ "$rc" = 0 ] || { echo "vm-run: status $rc (126: kernel report in the console log)" >&2; status=1; }
+grep -q '^=== clone-bench exit 0 ' "$tmp/qemu.out" || status=1
+grep -qx '=== clone-mem exit 0' "$tmp/qemu.out" || status=1
+
+# ---- the User-Mode Linux run, when there is a UML build ----
+if [ -n "$from" ]; then
+	:
+elif [ "${BENCH_UM:-auto}" != 0 ] && [ -x "$um" ]; then
+	mode_um="User-Mode Linux, wall clock, 1 CPU"
+	stage "benchmark in User-Mode Linux ($mode_um)"
+	{
+		echo "#!/bin/sh"
+		printf '%q ' "${guest_cmd[@]}"
+		echo
+	} >"$tmp/cmd"
+	"$REPO_DIR/scripts/mkinitramfs.sh" "$tmp/um-initramfs.cpio.gz" "$tmp/cmd" "$tmp/guest"
+	log=$CACHE_DIR/logs/bench-um-console.log
+	t0=$(date +%s)
+	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
+	rc=0
+	# UML wants its memory file on tmpfs, and epoll()s its console: a
+	# pipe, not the log file itself.
+	shm=/dev/shm
+	[ -d "$shm" ] && [ -w "$shm" ] || shm=$tmp
+	set +e
+	TMPDIR=$shm timeout --foreground -k 10 1800 "$um" mem="${mem_mb}M" \
+		initrd="$tmp/um-initramfs.cpio.gz" rdinit=/init con=null con0=null,fd:1 \
+		console=tty0 panic=-1 loglevel=5 </dev/null 2>&1 | cat >"$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	wall=$(( $(date +%s) - t0 ))
+	sed -i 's/\r$//' "$log"
+	sed -n '/clone-files-vm: running command$/,/^clone-files-vm: exit status/p' "$log" >"$tmp/um.out"
+	cat "$tmp/date" >>"$tmp/um.out"
+	if grep -q '^=== end$' "$tmp/um.out"; then
+		image_saved=$image
+		image=$um
+		report "$tmp/um.out" "$out/bench-um" "$mode_um" "$cmd" "$wall"
+		image=$image_saved
+	else
+		echo "User-Mode Linux run did not finish (status $rc; log: $log): no bench-um.*" >&2
+	fi
+else
+	stage "no User-Mode Linux build at $um: UML run skipped"
+fi
+exit $status
