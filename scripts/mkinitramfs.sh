@@ -53,6 +53,8 @@ ln -sf /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ulimit -n 1048576 2>/dev/null
+# Loopback for the socket tests (liburing's suite); -net none keeps it at that.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 leaks=/sys/kernel/debug/kmemleak
 # Forget what boot left behind: only leaks of the command count.
 if [ -w $leaks ]; then
