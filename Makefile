@@ -66,7 +66,7 @@ liburing-export: host
 
 ## make liburing-check-roundtrip: liburing tree -> export is a no-op
 liburing-check-roundtrip: host
-	@$(S)/liburing-check-roundtrip.sh
+	@$(S)/check-roundtrip.sh liburing
 
 ## make liburing-tests: liburing and its test suite, static, for the VM
 liburing-tests: liburing-tree

@@ -28,20 +28,9 @@ tar -xJf "$TARBALL" -C "$BASE_DIR.tmp" --strip-components=1
 stage "committing the base tree"
 maint=$(dpkg-query -W -f='${Maintainer}' "$PKG")
 date=$(stat -c %Y "$TARBALL")
-(
-	cd "$BASE_DIR.tmp"
-	git init -q -b base
-	git config core.autocrlf false
-	git config gc.auto 0
-	git add -A -f .
-	export GIT_AUTHOR_NAME="${maint% <*}" GIT_COMMITTER_NAME="${maint% <*}"
-	maint_mail=${maint##*<}
-	export GIT_AUTHOR_EMAIL="${maint_mail%>}" GIT_COMMITTER_EMAIL="${maint_mail%>}"
-	export GIT_AUTHOR_DATE="@$date +0000" GIT_COMMITTER_DATE="@$date +0000"
-	git commit -q -m "Linux $version (Debian $PKG)" \
-		-m "Unpacked from $TARBALL of Debian package $PKG $version."
-	git tag "$tag"
-)
+git_import_dir "$BASE_DIR.tmp" "$tag" "$maint" "$date" \
+	"Linux $version (Debian $PKG)" \
+	"Unpacked from $TARBALL of Debian package $PKG $version."
 rm -rf "$BASE_DIR"
 mv "$BASE_DIR.tmp" "$BASE_DIR"
 echo "$version" >"$BASE_DIR/.git/package-version"

@@ -169,3 +169,26 @@ compare_base_series() {
 	done
 	comm -13 "$prefix.base.norm" "$prefix.series.norm"
 }
+
+# Make DIR a git repository holding its files as one commit tagged TAG,
+# authored and dated from the package (IDENTITY "Name <mail>", DATE in
+# seconds since the epoch), so that every machine importing the same
+# package gets the same hash.
+# usage: git_import_dir DIR TAG IDENTITY DATE SUBJECT BODY
+git_import_dir() {
+	local dir=$1 tag=$2 ident=$3 date=$4 subject=$5 body=$6
+	local name=${ident% <*} mail=${ident##*<}
+	mail=${mail%>}
+	(
+		cd "$dir"
+		git init -q -b base
+		git config core.autocrlf false
+		git config gc.auto 0
+		git add -A -f .
+		GIT_AUTHOR_NAME=$name GIT_COMMITTER_NAME=$name \
+		GIT_AUTHOR_EMAIL=$mail GIT_COMMITTER_EMAIL=$mail \
+		GIT_AUTHOR_DATE="@$date +0000" GIT_COMMITTER_DATE="@$date +0000" \
+			git commit -q -m "$subject" -m "$body"
+		git tag "$tag"
+	)
+}

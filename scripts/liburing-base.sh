@@ -57,20 +57,9 @@ rm -rf "$LIBURING_BASE_DIR.tmp"
 mkdir -p "$LIBURING_BASE_DIR.tmp"
 tar -xzf "$LIBURING_SRC_DIR/${PKG}_$UPSTREAM.orig.tar.gz" -C "$LIBURING_BASE_DIR.tmp" \
 	--strip-components=1
-(
-	cd "$LIBURING_BASE_DIR.tmp"
-	git init -q -b base
-	git config core.autocrlf false
-	git config gc.auto 0
-	git add -A -f .
-	export GIT_AUTHOR_NAME="${maint% <*}" GIT_COMMITTER_NAME="${maint% <*}"
-	maint_mail=${maint##*<}
-	export GIT_AUTHOR_EMAIL="${maint_mail%>}" GIT_COMMITTER_EMAIL="${maint_mail%>}"
-	export GIT_AUTHOR_DATE="@$date +0000" GIT_COMMITTER_DATE="@$date +0000"
-	git commit -q -m "liburing $UPSTREAM (Debian $PKG $version)" \
-		-m "Unpacked from ${PKG}_$UPSTREAM.orig.tar.gz of Debian source package $PKG $version."
-	git tag "$tag"
-)
+git_import_dir "$LIBURING_BASE_DIR.tmp" "$tag" "$maint" "$date" \
+	"liburing $UPSTREAM (Debian $PKG $version)" \
+	"Unpacked from ${PKG}_$UPSTREAM.orig.tar.gz of Debian source package $PKG $version."
 rm -rf "$LIBURING_BASE_DIR"
 mv "$LIBURING_BASE_DIR.tmp" "$LIBURING_BASE_DIR"
 echo "$version" >"$LIBURING_BASE_DIR/.git/package-version"
