@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bounded random-argument fuzzer for IORING_REGISTER_CLONE_FILES.
+ *
+ * Every call gets a random source (ring fd, registered ring index valid,
+ * empty or out of range, a non-io_uring fd, a closed fd, -1, a huge fd, a
+ * SINGLE_ISSUER and a plain ring of another process fetched with
+ * pidfd_getfd(), a restricted ring with and without CLONE_FILES allowed),
+ * random flags (biased to the valid bits), offsets and count biased to the
+ * edges, pad (mostly zero), nr_args (mostly 1) and arg (valid, NULL,
+ * unmapped, crossing into an unmapped page).  The destination is one of two
+ * rings (plain, DEFER_TASKRUN), by fd or registered index, and is often its
+ * own source (a self clone); both rings' file tables are re-rolled every K
+ * calls (none, sparse, full, tagged), and for a quarter of those periods
+ * RLIMIT_NOFILE is lowered to a small value, often below the tables' sizes.
+ *
+ * Tables also hold a pipe's write end; at the end, with every ring closed,
+ * its read end must see EOF.
+ *
+ * A model of both tables gives the one errno each call must return (0 may
+ * also be ENOMEM).  Where a call makes several mistakes, the documentation
+ * leaves the order open; the model follows the order of the checks in the
+ * kernel (io_uring_register(), io_register_clone_files(),
+ * io_clone_src_lock(), io_clone_files(), io_clone_range()), see expected().
+ * On success the model applies the clone (a self clone reads the table as
+ * it was before the call, like memmove()), and the tag CQEs of replaced
+ * slots, the table size and sampled slots are checked against it; after a
+ * self clone the whole table is.  On an error no CQE may be posted.  The
+ * tables are verified in full before each re-roll, and unregistering them
+ * must post exactly the tags the model has.
+ *
+ * usage: fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-k REROLL_EVERY]
+ */
+
+#include "stress.h"
+#include <sys/mman.h>
+
+#define NFILES		16
+#define FUZZ_NOFILE	(1U << 16)	/* RLIMIT_NOFILE soft limit */
+#define CLOSED_FD	1000		/* kept closed */
+
+enum {
+	R0,		/* plain: destination and source */
+	R1,		/* SINGLE_ISSUER | DEFER_TASKRUN: destination and source */
+	FOREIGN_SI,	/* SINGLE_ISSUER ring of another process: EEXIST */
+	FOREIGN_PLAIN,	/* plain ring of another process: allowed */
+	RESTRICTED,	/* SQE restrictions only: EACCES */
+	RESTRICTED_OK,	/* register restrictions allow CLONE_FILES */
+	NRINGS
+};
+
+/* The model of a file table. */
+struct table {
+	unsigned int nr, cap;
+	int *file;		/* test file index or EMPTY */
+	__u64 *tag;
+};
+
+struct fring {
+	const char *name;
+	int fd;
+	struct ring *ring;	/* ours (R0, R1) or NULL */
+	int deny;		/* errno a clone from it gets, or 0 */
+	int reg_idx;		/* registered ring index of this task, or -1 */
+	struct table t;
+};
+
+static struct fring rings[NRINGS];
+static struct ring r0, r1;
+static struct tfiles tf;
+static char *unmapped;		/* a page that cannot be read */
+static char *edge;		/* the last 16 readable bytes before it */
+
+static rlim_t cur_nofile = FUZZ_NOFILE;	/* the soft limit in force */
+
+static __u64 seed = 0xc10e5eedULL;
+static unsigned long max_calls = 100000;
+static double time_cap = 120.0;
+static unsigned int reroll_every = 50;
+
+static void table_grow(struct table *t, unsigned int nr)
+{
+	unsigned int i;
+
+	if (nr > t->cap) {
+		t->file = realloc(t->file, nr * sizeof(*t->file));
+		t->tag = realloc(t->tag, nr * sizeof(*t->tag));
+		CHECK(t->file && t->tag);
+		t->cap = nr;
+	}
+	for (i = t->nr; i < nr; i++) {
+		t->file[i] = EMPTY;
+		t->tag[i] = 0;
+	}
+	if (nr > t->nr)
+		t->nr = nr;
+}
+
+/* Registers a random table on @fr's ring: none, sparse, full or tagged. */
+static const char *table_roll(struct fring *fr, unsigned int state)
+{
+	static const char *const names[] = { "none", "sparse", "full", "tagged" };
+	unsigned int nr = 1 + rnd(rnd(4) ? 16 : 64), i;
+	int fds[64];
+
+	fr->t.nr = 0;
+	if (state == 0)
+		return names[0];
+	table_grow(&fr->t, nr);
+	for (i = 0; i < nr; i++) {
+		switch (state) {
+		case 1:
+			fr->t.file[i] = EMPTY;
+			break;
+		case 2:
+			fr->t.file[i] = rnd(16) ? (int)rnd(NFILES) : SENTINEL;
+			break;
+		default:
+			fr->t.file[i] = rnd(3) ? (int)rnd(NFILES) : EMPTY;
+			if (fr->t.file[i] != EMPTY)
+				fr->t.tag[i] = 0x7a60000ULL |
+					       ((__u64)(fr - rings) << 12) | i;
+		}
+		fds[i] = fr->t.file[i] == EMPTY ? -1 :
+			 fr->t.file[i] == SENTINEL ? tf.sentinel :
+			 tf.fd[fr->t.file[i]];
+	}
+	if (state == 1)
+		CHECK_EQ(0, ring_register_files_sparse(fr->ring, nr));
+	else
+		CHECK_EQ(0, ring_register_files_tags(fr->ring, fds, fr->t.tag,
+						     nr));
+	return names[state];
+}
+
+/*
+ * The ring's table is what the model says: size, every occupied slot and
+ * (for big tables a sample of) the empty ones; no CQE pending.
+ */
+static void table_verify(struct fring *fr)
+{
+	struct table *t = &fr->t;
+	unsigned int i;
+
+	expect_no_cqe(fr->ring);
+	check_size(fr->ring, t->nr);
+	for (i = 0; i < t->nr; i++) {
+		if (t->file[i] == EMPTY && (t->nr > 128 && rnd(t->nr / 32)))
+			continue;
+		CTX("%s slot %u of %u", fr->name, i, t->nr);
+		CHECK_EQ(slot_expect(t->file[i]),
+			 slot_file(fr->ring, i));
+	}
+}
+
+/* Unregistering posts exactly the tags of the model. */
+static void table_drop(struct fring *fr)
+{
+	__u64 tags[64];
+	unsigned int i;
+	int n = 0;
+
+	if (!fr->t.nr)
+		return;
+	for (i = 0; i < fr->t.nr; i++)
+		if (fr->t.file[i] != EMPTY && fr->t.tag[i]) {
+			CHECK(n < 64);
+			tags[n++] = fr->t.tag[i];
+		}
+	CHECK_EQ(0, ring_unregister_files(fr->ring));
+	expect_tags(fr->ring, tags, n);
+	fr->t.nr = 0;
+}
+
+/* ---- the other process's rings ---- */
+
+static int child_pid = -1, child_sync = -1;
+
+/* Child: a SINGLE_ISSUER and a plain ring with tables; lives until EOF. */
+static void foreign_child(int report, int sync)
+{
+	struct ring si, plain;
+	int fds[8], i, ret = 0;
+	char c;
+
+	for (i = 0; i < 8; i++)
+		fds[i] = tf.fd[i];
+	if (ring_init(&si, 4, IORING_SETUP_SINGLE_ISSUER) ||
+	    ring_init(&plain, 4, 0) ||
+	    ring_register_files(&si, fds, 8) ||
+	    ring_register_files(&plain, fds + 3, 5))
+		_exit(1);
+	fds[0] = si.fd;
+	fds[1] = plain.fd;
+	if (write(report, fds, 2 * sizeof(int)) != 2 * sizeof(int))
+		_exit(2);
+	if (read(sync, &c, 1) != 0)
+		_exit(3);
+	/* still intact after all the clones */
+	for (i = 0; i < 8; i++)
+		ret |= slot_file(&si, i) != i;
+	for (i = 0; i < 5; i++)
+		ret |= slot_file(&plain, i) != i + 3;
+	_exit(ret ? 4 : 0);
+}
+
+static void setup_foreign(void)
+{
+	int report[2], sync[2], fds[2], pidfd, i;
+
+	CHECK_EQ(0, pipe(report));
+	CHECK_EQ(0, pipe(sync));
+	child_pid = fork();
+	CHECK(child_pid >= 0);
+	if (!child_pid) {
+		close(report[0]);
+		close(sync[1]);
+		foreign_child(report[1], sync[0]);
+	}
+	close(report[1]);
+	close(sync[0]);
+	child_sync = sync[1];
+	CHECK_EQ(sizeof(fds), read(report[0], fds, sizeof(fds)));
+	close(report[0]);
+	pidfd = syscall(__NR_pidfd_open, child_pid, 0);
+	CHECK(pidfd >= 0);
+	rings[FOREIGN_SI].fd = syscall(__NR_pidfd_getfd, pidfd, fds[0], 0);
+	rings[FOREIGN_PLAIN].fd = syscall(__NR_pidfd_getfd, pidfd, fds[1], 0);
+	CHECK(rings[FOREIGN_SI].fd >= 0 && rings[FOREIGN_PLAIN].fd >= 0);
+	close(pidfd);
+	table_grow(&rings[FOREIGN_SI].t, 8);
+	table_grow(&rings[FOREIGN_PLAIN].t, 5);
+	for (i = 0; i < 8; i++)
+		rings[FOREIGN_SI].t.file[i] = i;
+	for (i = 0; i < 5; i++)
+		rings[FOREIGN_PLAIN].t.file[i] = i + 3;
+}
+
+static int finish_foreign(void)
+{
+	int status;
+
+	close(child_sync);
+	if (waitpid(child_pid, &status, 0) != child_pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* A disabled ring with a table and restrictions, then enabled. */
+static int restricted_ring(const struct io_uring_restriction *res, int nr_res,
+			   const int *files, unsigned int nr)
+{
+	struct ring r;
+	int fds[16], fd;
+	unsigned int i;
+
+	CHECK_EQ(0, ring_init(&r, 4, IORING_SETUP_R_DISABLED));
+	for (i = 0; i < nr; i++)
+		fds[i] = files[i] == EMPTY ? -1 : tf.fd[files[i]];
+	CHECK_EQ(0, ring_register_files(&r, fds, nr));
+	CHECK_EQ(0, ring_register(&r, IORING_REGISTER_RESTRICTIONS, res, nr_res));
+	CHECK_EQ(0, ring_register(&r, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
+	fd = dup(r.fd);
+	ring_exit(&r);
+	return fd;
+}
+
+static void setup_rings(void)
+{
+	static const struct io_uring_restriction sqe_only[] = {
+		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READ },
+	};
+	static const struct io_uring_restriction clone_ok[] = {
+		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READ },
+		{ .opcode = IORING_RESTRICTION_REGISTER_OP,
+		  .register_op = IORING_REGISTER_CLONE_FILES },
+	};
+	static const int x_files[] = { 9, 10, 11, 12, 13, 14 };
+	static const int y_files[] = { 15, EMPTY, 14, EMPTY, 13, 12, 11 };
+	unsigned int i;
+
+	CHECK_EQ(0, ring_init(&r0, 64, 0));	/* room for 64 tag CQEs */
+	CHECK_EQ(0, ring_init(&r1, 64, IORING_SETUP_SINGLE_ISSUER |
+				       IORING_SETUP_DEFER_TASKRUN));
+	rings[R0] = (struct fring){ .name = "plain ring", .fd = r0.fd,
+				    .ring = &r0 };
+	rings[R1] = (struct fring){ .name = "DEFER_TASKRUN ring", .fd = r1.fd,
+				    .ring = &r1 };
+	rings[FOREIGN_SI] = (struct fring){
+		.name = "SINGLE_ISSUER ring of another process", .deny = EEXIST };
+	rings[FOREIGN_PLAIN] = (struct fring){
+		.name = "plain ring of another process" };
+	rings[RESTRICTED] = (struct fring){
+		.name = "ring with SQE restrictions", .deny = EACCES };
+	rings[RESTRICTED_OK] = (struct fring){
+		.name = "ring restricted to allow CLONE_FILES" };
+	setup_foreign();
+
+	rings[RESTRICTED].fd = restricted_ring(sqe_only, 1, x_files, 6);
+	table_grow(&rings[RESTRICTED].t, 6);
+	memcpy(rings[RESTRICTED].t.file, x_files, sizeof(x_files));
+	rings[RESTRICTED_OK].fd = restricted_ring(clone_ok, 2, y_files, 7);
+	table_grow(&rings[RESTRICTED_OK].t, 7);
+	memcpy(rings[RESTRICTED_OK].t.file, y_files, sizeof(y_files));
+
+	/* every ring gets a registered index of this task */
+	for (i = 0; i < NRINGS; i++) {
+		struct io_uring_rsrc_update up = { .offset = -1U,
+						   .data = rings[i].fd };
+
+		CHECK_EQ(1, ring_register(&r0, IORING_REGISTER_RING_FDS, &up, 1));
+		rings[i].reg_idx = up.offset;
+	}
+}
+
+/* ---- one call ---- */
+
+enum arg_kind { ARG_VALID, ARG_NULL, ARG_UNMAPPED, ARG_EDGE };
+
+struct call {
+	int dst;			/* R0 or R1 */
+	bool dst_registered;
+	const char *src_kind;
+	int src;			/* rings[] index, or -1 */
+	struct io_uring_clone_files cf;
+	unsigned int nr_args;
+	enum arg_kind arg;
+};
+
+/* Offsets and counts: mostly edges. */
+static __u32 pick_u32(const struct call *c)
+{
+	unsigned int src_nr = c->src >= 0 ? rings[c->src].t.nr : 8;
+	unsigned int dst_nr = rings[c->dst].t.nr;
+
+	switch (rnd(16)) {
+	case 0: case 1: case 2: case 3: return 0;
+	case 4: return 1;
+	case 5: return src_nr;
+	case 6: return src_nr + rnd(3) - 1;
+	case 7: return dst_nr + rnd(3) - 1;
+	case 8: return UINT_MAX - rnd(3);
+	case 9: return MAX_FIXED_FILES - rnd(3);
+	case 10: return rnd(2) ? FUZZ_NOFILE - rnd(3) : cur_nofile + rnd(3) - 1;
+	case 11: return (__u32)rnd64();
+	case 12: return 1U << rnd(32);
+	default: return rnd(70);
+	}
+}
+
+static void pick_src(struct call *c)
+{
+	unsigned int k;
+
+	c->src = -1;
+	if (c->cf.flags & IORING_REGISTER_SRC_REGISTERED) {
+		k = rnd(10);
+		if (k < 7) {
+			c->src = rnd(NRINGS);
+			c->src_kind = "registered index";
+			c->cf.src_fd = rings[c->src].reg_idx;
+		} else if (k < 8) {
+			c->src_kind = "empty registered index";
+			c->cf.src_fd = NRINGS + rnd(RINGFD_REG_MAX - NRINGS);
+		} else {
+			c->src_kind = "registered index out of range";
+			c->cf.src_fd = rnd(2) ? RINGFD_REG_MAX + rnd(4) :
+				       (__u32)rnd64() | 0x100;
+		}
+		return;
+	}
+	k = rnd(16);
+	if (k < 10) {
+		c->src = k < 5 ? (int)rnd(2) : (int)rnd(NRINGS);
+		c->src_kind = "ring fd";
+		c->cf.src_fd = rings[c->src].fd;
+	} else if (k < 12) {
+		c->src_kind = "not an io_uring fd";
+		c->cf.src_fd = tf.fd[rnd(NFILES)];
+	} else if (k < 13) {
+		c->src_kind = "closed fd";
+		c->cf.src_fd = CLOSED_FD;
+	} else if (k < 14) {
+		c->src_kind = "fd -1";
+		c->cf.src_fd = -1;
+	} else {
+		c->src_kind = "fd beyond RLIMIT_NOFILE";
+		c->cf.src_fd = FUZZ_NOFILE + rnd(1U << 30);
+	}
+}
+
+static void roll_call(struct call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->dst = rnd(2);
+	c->dst_registered = !rnd(5);
+	switch (rnd(10)) {
+	case 0:
+		c->cf.flags = (__u32)rnd64();
+		break;
+	case 1:
+		c->cf.flags = rnd(4) | 1U << rnd(32);
+		break;
+	default:
+		c->cf.flags = rnd(4);
+	}
+	pick_src(c);
+	if (c->src >= 0 && !rnd(3)) {
+		/* a plausible range, so that many calls get through */
+		unsigned int src_nr = rings[c->src].t.nr;
+
+		c->cf.flags |= rnd(4) ? IORING_REGISTER_DST_REPLACE : 0;
+		c->cf.nr = rnd(src_nr + 1);
+		if (c->cf.nr) {
+			c->cf.src_off = rnd(src_nr - c->cf.nr + 1);
+			c->cf.dst_off = rnd(4) ? rnd(70) : pick_u32(c);
+		}
+	} else {
+		c->cf.src_off = pick_u32(c);
+		c->cf.dst_off = pick_u32(c);
+		c->cf.nr = pick_u32(c);
+	}
+	if (!rnd(20))
+		c->cf.pad[rnd(3)] = 1 + rnd(UINT_MAX);
+	c->nr_args = rnd(20) ? 1 : rnd(2) ? rnd(3) : (__u32)rnd64();
+	switch (rnd(30)) {
+	case 0: c->arg = ARG_NULL; break;
+	case 1: c->arg = ARG_UNMAPPED; break;
+	case 2: c->arg = ARG_EDGE; break;
+	default: c->arg = ARG_VALID;
+	}
+}
+
+/*
+ * The errno (as -errno, or 0) of a call, from the kernel's checks in the
+ * order the kernel makes them:
+ *   io_uring_register():        nr_args != 1 or arg NULL   EINVAL
+ *   io_register_clone_files():  copy_from_user             EFAULT
+ *                               unknown flags, pad         EINVAL
+ *   io_clone_src_lock():        registered index >= 16     EINVAL
+ *    (io_uring_ctx_get_file)    no file / empty index      EBADF
+ *                               not an io_uring            EOPNOTSUPP
+ *   only if src != dst:         dst submitter recheck      EEXIST (never
+ *                                 here: we are the destinations' submitter)
+ *                               src submitter elsewhere    EEXIST
+ *                               restricted src             EACCES
+ *   io_clone_files():           table, no DST_REPLACE      EBUSY
+ *   io_clone_range():           nr 0 with offsets          EINVAL
+ *                               no src table               ENXIO
+ *                               nr > src table             EINVAL
+ *                               src range                  EOVERFLOW
+ *                               dst range overflows u32    EOVERFLOW
+ *   io_clone_files():           table grows past a limit   EMFILE
+ * A self clone (src == dst) reads its own table as the source.
+ */
+static int expected(const struct call *c, const char **why)
+{
+	const struct io_uring_clone_files *cf = &c->cf;
+	const struct table *dt = &rings[c->dst].t, *st;
+	__u32 n, end;
+	__u64 new_nr;
+
+#define RET(e, w) do { *why = (w); return (e); } while (0)
+	if (c->arg == ARG_NULL || c->nr_args != 1)
+		RET(-EINVAL, "nr_args != 1 or arg NULL");
+	if (c->arg != ARG_VALID)
+		RET(-EFAULT, "arg not readable");
+	if (cf->flags & ~(IORING_REGISTER_SRC_REGISTERED |
+			  IORING_REGISTER_DST_REPLACE))
+		RET(-EINVAL, "unknown flags");
+	if (cf->pad[0] || cf->pad[1] || cf->pad[2])
+		RET(-EINVAL, "pad not zero");
+	if (c->src < 0) {
+		if (!strcmp(c->src_kind, "registered index out of range"))
+			RET(-EINVAL, "registered index >= 16");
+		if (!strcmp(c->src_kind, "not an io_uring fd"))
+			RET(-EOPNOTSUPP, "src not an io_uring");
+		RET(-EBADF, "src not open");
+	}
+	if (c->src != c->dst) {
+		if (rings[c->src].deny == EEXIST)
+			RET(-EEXIST, "SINGLE_ISSUER src of another process");
+		if (rings[c->src].deny == EACCES)
+			RET(-EACCES, "restricted src");
+	}
+	if (dt->nr && !(cf->flags & IORING_REGISTER_DST_REPLACE))
+		RET(-EBUSY, "dst has a table, no DST_REPLACE");
+	if (!cf->nr && (cf->src_off || cf->dst_off))
+		RET(-EINVAL, "nr 0 with offsets");
+	st = &rings[c->src].t;
+	if (!st->nr)
+		RET(-ENXIO, "src has no table");
+	n = cf->nr ? cf->nr : st->nr;
+	if (n > st->nr)
+		RET(-EINVAL, "nr > src table");
+	if (__builtin_add_overflow(n, cf->src_off, &end) || end > st->nr)
+		RET(-EOVERFLOW, "src range past src table");
+	if (__builtin_add_overflow(n, cf->dst_off, &end))
+		RET(-EOVERFLOW, "dst range overflows");
+	new_nr = end > dt->nr ? end : dt->nr;
+	if (new_nr > dt->nr && (new_nr > MAX_FIXED_FILES || new_nr > cur_nofile))
+		RET(-EMFILE, "table grows past the limits");
+	RET(0, new_nr > cur_nofile ? "valid, not growing a table over "
+		"RLIMIT_NOFILE" : "valid");
+#undef RET
+}
+
+static int do_call(const struct call *c, struct io_uring_clone_files *buf)
+{
+	unsigned int op = IORING_REGISTER_CLONE_FILES;
+	int fd = rings[c->dst].fd, ret;
+	void *arg = buf;
+
+	if (c->dst_registered) {
+		fd = rings[c->dst].reg_idx;
+		op |= IORING_REGISTER_USE_REGISTERED_RING;
+	}
+	*buf = c->cf;
+	if (c->arg == ARG_NULL)
+		arg = NULL;
+	else if (c->arg == ARG_UNMAPPED)
+		arg = unmapped;
+	else if (c->arg == ARG_EDGE)
+		arg = edge;
+	ret = syscall(__NR_io_uring_register, fd, op, arg, c->nr_args);
+	return ret < 0 ? -errno : ret;
+}
+
+/*
+ * Applies a successful clone to the model and checks what it posted.  The
+ * source range is read before the destination changes: a self clone copies
+ * like memmove().  After a self clone the whole table is verified.
+ */
+static void apply_clone(const struct call *c)
+{
+	struct table *dt = &rings[c->dst].t, *st = &rings[c->src].t;
+	unsigned int n = c->cf.nr ? c->cf.nr : st->nr, i;
+	__u64 tags[64];
+	int nr_tags = 0, *files;
+
+	files = malloc(n * sizeof(*files));
+	CHECK(files != NULL);
+	memcpy(files, st->file + c->cf.src_off, n * sizeof(*files));
+	table_grow(dt, c->cf.dst_off + n);
+	for (i = 0; i < n; i++) {
+		unsigned int d = c->cf.dst_off + i;
+
+		if (dt->file[d] != EMPTY && dt->tag[d]) {
+			CHECK(nr_tags < 64);
+			tags[nr_tags++] = dt->tag[d];
+		}
+		dt->file[d] = files[i];
+		dt->tag[d] = 0;
+	}
+	free(files);
+	expect_tags(rings[c->dst].ring, tags, nr_tags);
+	check_size(rings[c->dst].ring, dt->nr);
+	if (c->src == c->dst) {
+		table_verify(&rings[c->dst]);
+		return;
+	}
+	/* two sampled slots of the cloned range */
+	for (i = 0; i < 2; i++) {
+		unsigned int d = c->cf.dst_off + rnd(n);
+
+		CHECK_EQ(slot_expect(dt->file[d]),
+			 slot_file(rings[c->dst].ring, d));
+	}
+}
+
+static void print_call(unsigned long i, const struct call *c, int ret,
+		       int want, const char *why)
+{
+	static const char *const args[] = { "valid", "NULL", "unmapped",
+					    "crossing into unmapped" };
+
+	printf("  call %lu (seed 0x%llx): dst %s%s, src %s (%s), src_fd %u, "
+	       "flags 0x%x, src_off %u, dst_off %u, nr %u, pad %u/%u/%u, "
+	       "nr_args %u, arg %s; src table %u, dst table %u, "
+	       "RLIMIT_NOFILE %llu: returned %d (%s), expected %d (%s: %s)\n",
+	       i, (unsigned long long)seed, rings[c->dst].name,
+	       c->dst_registered ? " by registered index" : "", c->src_kind,
+	       c->src >= 0 ? rings[c->src].name : "-", c->cf.src_fd,
+	       c->cf.flags, c->cf.src_off, c->cf.dst_off, c->cf.nr,
+	       c->cf.pad[0], c->cf.pad[1], c->cf.pad[2], c->nr_args,
+	       args[c->arg], c->src >= 0 ? rings[c->src].t.nr : 0,
+	       rings[c->dst].t.nr, (unsigned long long)cur_nofile, ret,
+	       ret ? strerror(-ret) : "success",
+	       want, want ? strerror(-want) : "success", why);
+}
+
+static const int errnos[] = { 0, EINVAL, EFAULT, EBADF, EOPNOTSUPP, EEXIST,
+			      EACCES, EBUSY, ENXIO, EOVERFLOW, EMFILE, ENOMEM };
+
+static void fuzz(void *arg)
+{
+	unsigned long counts[ARRAY_SIZE(errnos)] = { 0 }, i, rerolls = 0;
+	unsigned long self_counts[ARRAY_SIZE(errnos)] = { 0 };
+	unsigned long low_calls = 0, low_ok_over = 0, low_emfile = 0;
+	struct io_uring_clone_files *buf;
+	long page = sysconf(_SC_PAGESIZE);
+	double t0 = now_s();
+	unsigned int k;
+	char *map;
+	int ret, sp[2];
+
+	(void)arg;
+	rng_state = seed ? seed : 1;
+	CHECK_EQ(0, set_nofile(FUZZ_NOFILE, FUZZ_NOFILE));
+	close(CLOSED_FD);
+	tfiles_create(&tf, NFILES);
+	sentinel_pipe(sp);
+	tf.sentinel = sp[1];
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(map != MAP_FAILED);
+	/* PROT_NONE, not munmap(): later mmaps could fill a hole */
+	CHECK_EQ(0, mprotect(map + page, page, PROT_NONE));
+	unmapped = map + page;
+	edge = map + page - 16;
+	buf = malloc(sizeof(*buf));
+	CHECK(buf != NULL);
+	setup_rings();
+
+	for (i = 0; i < max_calls && now_s() - t0 < time_cap; i++) {
+		struct call c;
+		const char *why;
+		int want;
+
+		if (i % reroll_every == 0) {
+			/* registration itself is limited by RLIMIT_NOFILE */
+			cur_nofile = FUZZ_NOFILE;
+			CHECK_EQ(0, set_nofile(cur_nofile, FUZZ_NOFILE));
+			for (k = R0; k <= R1; k++) {
+				CTX("re-roll %lu, verifying %s", rerolls,
+				    rings[k].name);
+				if (rings[k].t.nr) {
+					table_verify(&rings[k]);
+					table_drop(&rings[k]);
+				}
+				table_roll(&rings[k], rnd(4));
+			}
+			rerolls++;
+			if (!rnd(4)) {
+				/* often below the tables' sizes */
+				cur_nofile = 1 + rnd(80);
+				CHECK_EQ(0, set_nofile(cur_nofile,
+						       FUZZ_NOFILE));
+			}
+		}
+		roll_call(&c);
+		want = expected(&c, &why);
+		if (c.arg == ARG_EDGE)
+			memcpy(edge, &c.cf, 16);
+		ret = do_call(&c, buf);
+		if (ret != want && !(want == 0 && ret == -ENOMEM)) {
+			print_call(i, &c, ret, want, why);
+			die_at(__FILE__, __LINE__, "unexpected return value");
+		}
+		for (k = 0; k < ARRAY_SIZE(errnos); k++)
+			if (-ret == errnos[k]) {
+				counts[k]++;
+				self_counts[k] += c.src == c.dst;
+			}
+		if (cur_nofile < FUZZ_NOFILE) {
+			low_calls++;
+			low_ok_over += !ret && rings[c.dst].t.nr > cur_nofile;
+			low_emfile += ret == -EMFILE;
+		}
+		CTX("call %lu (seed 0x%llx)", i, (unsigned long long)seed);
+		if (!ret) {
+			apply_clone(&c);
+		} else {
+			expect_no_cqe(rings[c.dst].ring);
+			if (c.src == R0 || c.src == R1)
+				expect_no_cqe(rings[c.src].ring);
+		}
+	}
+	cur_nofile = FUZZ_NOFILE;
+	CHECK_EQ(0, set_nofile(cur_nofile, FUZZ_NOFILE));
+	for (k = R0; k <= R1; k++) {
+		CTX("final check of %s", rings[k].name);
+		table_verify(&rings[k]);
+		table_drop(&rings[k]);
+	}
+	for (k = 0; k < NRINGS; k++)
+		if (rings[k].ring)
+			ring_exit(rings[k].ring);
+		else
+			close(rings[k].fd);
+	CHECK_EQ(0, finish_foreign());
+	/* the sentinel's references were all dropped with the tables */
+	close(sp[1]);
+	CHECK_EQ(0, wait_eof(sp[0], 5000));
+	tfiles_destroy(&tf);
+
+	printf("  seed 0x%llx: %lu calls in %.1f s (limit %lu calls or %.0f s), "
+	       "tables re-rolled %lu times\n", (unsigned long long)seed, i,
+	       now_s() - t0, max_calls, time_cap, rerolls);
+	printf("  %lu calls under a lowered RLIMIT_NOFILE: %lu EMFILE, %lu "
+	       "successes left a table larger than the limit\n", low_calls,
+	       low_emfile, low_ok_over);
+	printf("  %-12s %8s %8s\n", "result", "calls", "self");
+	for (k = 0; k < ARRAY_SIZE(errnos); k++)
+		printf("  %-12s %8lu %8lu\n", k ? strerrorname_np(errnos[k]) :
+		       "success", counts[k], self_counts[k]);
+}
+
+int main(int argc, char **argv)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:n:t:k:")) != -1) {
+		switch (opt) {
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			max_calls = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			time_cap = atof(optarg);
+			break;
+		case 'k':
+			reroll_every = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] "
+				"[-t SECONDS] [-k REROLL_EVERY]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (!reroll_every)
+		reroll_every = 1;
+	stress_init();
+	printf("fuzz: seed 0x%llx, at most %lu calls or %.0f s, tables "
+	       "re-rolled every %u calls\n", (unsigned long long)seed,
+	       max_calls, time_cap, reroll_every);
+	run_test("fuzz: random IORING_REGISTER_CLONE_FILES arguments", fuzz,
+		 NULL, time_cap + 300);
+	return summary();
+}

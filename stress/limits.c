@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Table size limits of IORING_REGISTER_CLONE_FILES: a destination table
+ * that grows, to max(dst_off + nr, current size), may not exceed
+ * RLIMIT_NOFILE (the soft limit) nor IORING_MAX_FIXED_FILES (1 << 20):
+ * EMFILE, and the destination is unchanged.  Exactly at a limit the clone
+ * succeeds.  A replace that does not grow the table is not limited again:
+ * it succeeds even in a table already larger than a lowered RLIMIT_NOFILE,
+ * also when the ring is its own source.
+ */
+
+#include "stress.h"
+
+#define SRC_SLOTS	64
+#define NR_OPEN		"/proc/sys/fs/nr_open"
+
+static struct tfiles tf;
+
+/* 64 slots, file i % 16, every 5th slot empty, tagged. */
+static void src_layout(struct layout *l)
+{
+	unsigned int i;
+
+	memset(l, 0, sizeof(*l));
+	l->nr = SRC_SLOTS;
+	for (i = 0; i < SRC_SLOTS; i++) {
+		l->file[i] = i % 5 == 4 ? EMPTY : (int)(i % 16);
+		l->tag[i] = 0x5ec0000ULL + i;
+	}
+}
+
+static void check_no_table(struct ring *r)
+{
+	expect_no_cqe(r);
+	check_size(r, 0);
+}
+
+static void rlimit_below_source(void *arg)
+{
+	struct layout sl, dl, want;
+	struct ring src, dst;
+	__u64 tags[MAX_SLOTS];
+	unsigned int i;
+	int n;
+
+	(void)arg;
+	CHECK_EQ(0, ring_init(&src, 64, 0));
+	src_layout(&sl);
+	register_layout(&src, &tf, &sl);
+	/* a destination with 40 slots, registered while the limit allows */
+	CHECK_EQ(0, ring_init(&dst, 64, 0));
+	memset(&dl, 0, sizeof(dl));
+	dl.nr = 40;
+	for (i = 0; i < dl.nr; i++) {
+		dl.file[i] = i % 3 ? EMPTY : (int)(15 - i % 16);
+		dl.tag[i] = 0xd570000ULL + i;
+	}
+	register_layout(&dst, &tf, &dl);
+
+	CHECK_EQ(0, set_nofile(32, 1U << 20));
+	{
+		struct ring r;
+
+		CHECK_EQ(0, ring_init(&r, 4, 0));
+		CTX("whole source table of 64 over RLIMIT_NOFILE 32");
+		CHECK_EQ(-EMFILE, clone_files(&r, src.fd, 0, 0, 0, 0));
+		check_no_table(&r);
+		CTX("33 slots: dst_off 1 + nr 32");
+		CHECK_EQ(-EMFILE, clone_files(&r, src.fd, 0, 0, 1, 32));
+		check_no_table(&r);
+		CTX("exactly 32 slots");
+		CHECK_EQ(0, clone_files(&r, src.fd, 0, 32, 0, 32));
+		memset(&want, 0, sizeof(want));
+		layout_clone(&want, &sl, 32, 0, 32, tags, &n);
+		check_layout(&r, &want);
+		CTX("growing the 32 slots by one");
+		CHECK_EQ(-EMFILE, clone_files(&r, src.fd,
+					      IORING_REGISTER_DST_REPLACE,
+					      0, 32, 1));
+		check_layout(&r, &want);
+		expect_no_cqe(&r);
+		/* a limit lowered below the table: replacing all 32 is fine */
+		CHECK_EQ(0, set_nofile(16, 1U << 20));
+		CTX("replacing all 32 slots under RLIMIT_NOFILE 16");
+		CHECK_EQ(0, clone_files(&r, src.fd, IORING_REGISTER_DST_REPLACE,
+					0, 0, 32));
+		layout_clone(&want, &sl, 0, 0, 32, tags, &n);
+		CHECK_EQ(0, n);		/* cloned slots carry no tag */
+		expect_no_cqe(&r);
+		check_layout(&r, &want);
+		CTX("growing the 32 slots by one under RLIMIT_NOFILE 16");
+		CHECK_EQ(-EMFILE, clone_files(&r, src.fd,
+					      IORING_REGISTER_DST_REPLACE,
+					      0, 1, 32));
+		expect_no_cqe(&r);
+		check_layout(&r, &want);
+		CHECK_EQ(0, set_nofile(32, 1U << 20));
+		ring_exit(&r);
+	}
+	/*
+	 * The existing 40-slot table is over the limit already: replacing
+	 * slots inside it succeeds, growing it does not.
+	 */
+	CTX("one slot into a 40-slot table under RLIMIT_NOFILE 32");
+	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				0, 0, 1));
+	layout_clone(&dl, &sl, 0, 0, 1, tags, &n);
+	CHECK_EQ(1, n);		/* slot 0 held tagged file 15 */
+	expect_tags(&dst, tags, n);
+	check_layout(&dst, &dl);
+	CTX("slots 30..39 of a 40-slot table under RLIMIT_NOFILE 32");
+	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				20, 30, 10));
+	layout_clone(&dl, &sl, 20, 30, 10, tags, &n);
+	expect_tags(&dst, tags, n);
+	check_layout(&dst, &dl);
+	CTX("slots 39..40: growing a 40-slot table under RLIMIT_NOFILE 32");
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				      0, 39, 2));
+	CTX("dst_off 40: growing a 40-slot table under RLIMIT_NOFILE 32");
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				      5, 40, 1));
+	CTX("the whole 64-slot source into a 40-slot table");
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				      0, 0, 0));
+	expect_no_cqe(&dst);
+	check_layout(&dst, &dl);
+	/* the same within the ring itself */
+	CTX("self clone of slots 0..9 to 25..34 under RLIMIT_NOFILE 32");
+	CHECK_EQ(0, clone_files(&dst, dst.fd, IORING_REGISTER_DST_REPLACE,
+				0, 25, 10));
+	layout_clone(&dl, &dl, 0, 25, 10, tags, &n);
+	expect_tags(&dst, tags, n);
+	check_layout(&dst, &dl);
+	CTX("self clone of slots 0..9 to 35..44 under RLIMIT_NOFILE 32");
+	CHECK_EQ(-EMFILE, clone_files(&dst, dst.fd,
+				      IORING_REGISTER_DST_REPLACE, 0, 35, 10));
+	expect_no_cqe(&dst);
+	CHECK_EQ(0, set_nofile(1U << 20, 1U << 20));
+	check_layout(&dst, &dl);
+	check_alloc(&dst, &tf, &dl);
+	unregister_expect_tags(&dst, &dl);
+	ring_exit(&dst);
+	expect_no_cqe(&src);
+	check_layout(&src, &sl);
+	unregister_expect_tags(&src, &sl);
+	ring_exit(&src);
+}
+
+/* Reads the last slots of a table of exactly MAX_FIXED_FILES slots. */
+static void check_max_table(struct ring *r, int second_last, int last)
+{
+	check_size(r, MAX_FIXED_FILES);
+	CHECK_EQ(second_last, slot_file(r, MAX_FIXED_FILES - 2));
+	CHECK_EQ(last, slot_file(r, MAX_FIXED_FILES - 1));
+}
+
+static void max_fixed_files(void *arg)
+{
+	const unsigned int max = MAX_FIXED_FILES;
+	struct ring src, big, dst;
+	char old_nr_open[32] = "";
+	bool raised = false;
+	struct layout sl;
+	int fd, ret;
+
+	(void)arg;
+	/*
+	 * RLIMIT_NOFILE above 1 << 20, so that EMFILE can only come from
+	 * IORING_MAX_FIXED_FILES; nr_open caps the hard limit.
+	 */
+	fd = open(NR_OPEN, O_RDONLY);
+	if (fd >= 0) {
+		if (read(fd, old_nr_open, sizeof(old_nr_open) - 1) < 0)
+			old_nr_open[0] = 0;
+		close(fd);
+	}
+	if (!write_file(NR_OPEN, "2097152") && !set_nofile(2 * max, 2 * max)) {
+		raised = true;
+	} else if (set_nofile(max, max)) {
+		skip_test("cannot raise RLIMIT_NOFILE to %u", max);
+	}
+	printf("  RLIMIT_NOFILE %u\n", raised ? 2 * max : max);
+
+	CHECK_EQ(0, ring_init(&src, 16, 0));
+	memset(&sl, 0, sizeof(sl));
+	sl.nr = 4;
+	sl.file[0] = 0;
+	sl.file[1] = 1;
+	sl.file[2] = EMPTY;
+	sl.file[3] = 3;
+	register_layout(&src, &tf, &sl);
+
+	CHECK_EQ(0, ring_init(&dst, 16, 0));
+	CTX("clone ending exactly at 1 << 20");
+	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, max - 2, 2));
+	check_max_table(&dst, 0, 1);
+	CHECK_EQ(-EBADF, slot_file(&dst, 0));
+	CTX("DST_REPLACE ending at (1 << 20) + 1");
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				      2, max - 1, 2));
+	expect_no_cqe(&dst);
+	check_max_table(&dst, 0, 1);
+	CTX("DST_REPLACE of the last slot, at the limit");
+	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				3, max - 1, 1));
+	check_max_table(&dst, 0, 3);
+	expect_no_cqe(&dst);
+	CTX("self clone of the last two slots to slots 0 and 1");
+	CHECK_EQ(0, clone_files(&dst, dst.fd, IORING_REGISTER_DST_REPLACE,
+				max - 2, 0, 2));
+	CHECK_EQ(0, slot_file(&dst, 0));
+	CHECK_EQ(3, slot_file(&dst, 1));
+	check_max_table(&dst, 0, 3);
+	CTX("self clone ending at (1 << 20) + 1");
+	CHECK_EQ(-EMFILE, clone_files(&dst, dst.fd, IORING_REGISTER_DST_REPLACE,
+				      0, max - 1, 2));
+	check_max_table(&dst, 0, 3);
+	CHECK_EQ(0, slot_file(&dst, 0));
+	CHECK_EQ(3, slot_file(&dst, 1));
+	expect_no_cqe(&dst);
+	ring_exit(&dst);
+
+	CHECK_EQ(0, ring_init(&dst, 16, 0));
+	CTX("fresh destination, (1 << 20) + 1 slots");
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, 0, 0, max - 1, 2));
+	check_no_table(&dst);
+	CTX("fresh destination, dst_off 1 << 20");
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, 0, 0, max, 1));
+	check_no_table(&dst);
+
+	/* a source of exactly 1 << 20 slots, cloned whole */
+	CTX("source of 1 << 20 slots");
+	CHECK_EQ(0, ring_init(&big, 16, 0));
+	CHECK_EQ(0, ring_register_files_sparse(&big, max));
+	CHECK_EQ(1, ring_update_files(&big, max - 1, &tf.fd[5], NULL, 1));
+	CHECK_EQ(1, ring_update_files(&big, max - 2, &tf.fd[6], NULL, 1));
+	ret = clone_files(&dst, big.fd, 0, 0, 0, 0);
+	CHECK_EQ(0, ret);
+	check_max_table(&dst, 6, 5);
+	CTX("1 << 20 source slots at dst_off 1");
+	CHECK_EQ(-EMFILE, clone_files(&dst, big.fd, IORING_REGISTER_DST_REPLACE,
+				      0, 1, max));
+	check_max_table(&dst, 6, 5);
+	expect_no_cqe(&dst);
+	ring_exit(&dst);
+	ring_exit(&big);
+
+	check_layout(&src, &sl);
+	ring_exit(&src);
+	if (raised && old_nr_open[0])
+		write_file(NR_OPEN, old_nr_open);
+}
+
+int main(void)
+{
+	stress_init();
+	tfiles_create(&tf, 16);
+	run_test("limits: RLIMIT_NOFILE below the tables: EMFILE only on growth",
+		 rlimit_below_source, NULL, 300);
+	run_test("limits: IORING_MAX_FIXED_FILES exactly, and one more: EMFILE",
+		 max_fixed_files, NULL, 600);
+	tfiles_destroy(&tf);
+	return summary();
+}
