@@ -192,3 +192,27 @@ git_import_dir() {
 		git tag "$tag"
 	)
 }
+
+# Print the closing "N passed, N failed, N skipped" line of a test run in
+# the VM, from the guest's own SUMMARY line ("N passed, N failed[, N
+# skipped]", empty if it never printed one) and vm-run.sh's status: a
+# kernel report (126), a run that never reported, or a failed run that
+# counted no failure each add one failure. Returns non-zero on failure.
+# usage: vm_summary VM_STATUS SUMMARY
+vm_summary() {
+	local rc=$1 summary=$2 passed=0 failed=0 skipped=0
+	[ -n "$summary" ] && read -r passed _ failed _ skipped _ <<<"${summary//,/}"
+	: "${skipped:=0}"
+	if [ "$rc" = 126 ]; then
+		echo "kernel report in the guest log: counted as a failure"
+		failed=$((failed + 1))
+	elif [ -z "$summary" ]; then
+		echo "the VM run did not report (status $rc): counted as a failure"
+		failed=$((failed + 1))
+	elif [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+		echo "the VM run failed (status $rc): counted as a failure"
+		failed=$((failed + 1))
+	fi
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+}

@@ -18,13 +18,4 @@ vm_rc=$?
 set -e
 cat "$out"
 summary=$(awk -f "$REPO_DIR/scripts/tap-summary.awk" "$out" | tail -1) || true
-read -r passed _ failed _ skipped _ <<<"${summary//,/}"
-if [ "$vm_rc" = 126 ]; then
-	echo "kernel report in the guest log: counted as a failure"
-	failed=$((failed + 1))
-elif [ "$vm_rc" != 0 ] && [ "$failed" = 0 ]; then
-	echo "the VM run failed (status $vm_rc): counted as a failure"
-	failed=$((failed + 1))
-fi
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+vm_summary "$vm_rc" "$summary"

@@ -87,22 +87,5 @@ vm_rc=${PIPESTATUS[0]}
 set -e
 
 total=$(sed -n 's/^stress total: //p' "$res" | tail -1)
-passed=0 failed=0 skipped=0
-[ -n "$total" ] && read -r passed _ failed _ skipped _ <<<"${total//,/}"
-if [ "$vm_rc" = 126 ]; then
-	echo "kernel report in the guest log ($log): counted as a failure"
-	failed=$((failed + 1))
-elif [ -z "$total" ]; then
-	echo "the VM run did not finish (status $vm_rc): counted as a failure"
-	failed=$((failed + 1))
-elif [ "$vm_rc" != 0 ] && [ "$failed" = 0 ]; then
-	echo "the VM run failed (status $vm_rc): counted as a failure"
-	failed=$((failed + 1))
-fi
 stage "stress done"
-if [ "$skipped" != 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+vm_summary "$vm_rc" "$total"
