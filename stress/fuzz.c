@@ -174,10 +174,10 @@ static void table_drop(struct fring *fr)
 
 /* ---- the other process's rings ---- */
 
-static int child_pid = -1, child_sync = -1;
+static struct owner_child foreign;
 
 /* Child: a SINGLE_ISSUER and a plain ring with tables; lives until EOF. */
-static void foreign_child(int report, int sync)
+static int foreign_child(void *arg, int report, int sync)
 {
 	struct ring si, plain;
 	int fds[8], i, ret = 0;
@@ -189,61 +189,35 @@ static void foreign_child(int report, int sync)
 	    ring_init(&plain, 4, 0) ||
 	    ring_register_files(&si, fds, 8) ||
 	    ring_register_files(&plain, fds + 3, 5))
-		_exit(1);
+		return 1;
 	fds[0] = si.fd;
 	fds[1] = plain.fd;
 	if (write(report, fds, 2 * sizeof(int)) != 2 * sizeof(int))
-		_exit(2);
+		return 2;
 	if (read(sync, &c, 1) != 0)
-		_exit(3);
+		return 3;
 	/* still intact after all the clones */
 	for (i = 0; i < 8; i++)
 		ret |= slot_file(&si, i) != i;
 	for (i = 0; i < 5; i++)
 		ret |= slot_file(&plain, i) != i + 3;
-	_exit(ret ? 4 : 0);
+	return ret ? 4 : 0;
 }
 
 static void setup_foreign(void)
 {
-	int report[2], sync[2], fds[2], pidfd, i;
+	int fds[2], i;
 
-	CHECK_EQ(0, pipe(report));
-	CHECK_EQ(0, pipe(sync));
-	child_pid = fork();
-	CHECK(child_pid >= 0);
-	if (!child_pid) {
-		close(report[0]);
-		close(sync[1]);
-		foreign_child(report[1], sync[0]);
-	}
-	close(report[1]);
-	close(sync[0]);
-	child_sync = sync[1];
-	CHECK_EQ(sizeof(fds), read(report[0], fds, sizeof(fds)));
-	close(report[0]);
-	pidfd = syscall(__NR_pidfd_open, child_pid, 0);
-	CHECK(pidfd >= 0);
-	rings[FOREIGN_SI].fd = syscall(__NR_pidfd_getfd, pidfd, fds[0], 0);
-	rings[FOREIGN_PLAIN].fd = syscall(__NR_pidfd_getfd, pidfd, fds[1], 0);
+	owner_fork(&foreign, foreign_child, NULL, fds, 2);
+	rings[FOREIGN_SI].fd = fds[0];
+	rings[FOREIGN_PLAIN].fd = fds[1];
 	CHECK(rings[FOREIGN_SI].fd >= 0 && rings[FOREIGN_PLAIN].fd >= 0);
-	close(pidfd);
 	table_grow(&rings[FOREIGN_SI].t, 8);
 	table_grow(&rings[FOREIGN_PLAIN].t, 5);
 	for (i = 0; i < 8; i++)
 		rings[FOREIGN_SI].t.file[i] = i;
 	for (i = 0; i < 5; i++)
 		rings[FOREIGN_PLAIN].t.file[i] = i + 3;
-}
-
-static int finish_foreign(void)
-{
-	int status;
-
-	close(child_sync);
-	if (waitpid(child_pid, &status, 0) != child_pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 /* A disabled ring with a table and restrictions, then enabled. */
@@ -688,7 +662,7 @@ static void fuzz(void *arg)
 			ring_exit(rings[k].ring);
 		else
 			close(rings[k].fd);
-	CHECK_EQ(0, finish_foreign());
+	CHECK_EQ(0, owner_release(&foreign));
 	/* the sentinel's references were all dropped with the tables */
 	close(sp[1]);
 	CHECK_EQ(0, wait_eof(sp[0], 5000));

@@ -130,18 +130,10 @@ static void clone_into_dsts_registered(int src_fd, const struct layout *src,
 
 /* ---------------- SINGLE_ISSUER ring of another process ---------------- */
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 /* Child: creates the ring, reports its fd, lives until @sync reaches EOF. */
-static int ring_owner(unsigned int setup_flags, int report, int sync)
+static int ring_owner(void *arg, int report, int sync)
 {
+	unsigned int setup_flags = *(unsigned int *)arg;
 	struct layout l;
 	struct ring r;
 	unsigned int i;
@@ -178,32 +170,16 @@ static void *foreign_thread_fn(void *arg)
 
 static void foreign_single_issuer(void *arg)
 {
-	unsigned int setup_flags = *(unsigned int *)arg;
-	int report[2], sync[2], child_fd, pidfd, fd;
+	struct owner_child child;
 	struct src_ref ref;
 	struct layout l;
-	pid_t pid;
+	int fd;
 
 	src_layout(&l);
-	CHECK_EQ(0, pipe(report));
-	CHECK_EQ(0, pipe(sync));
-	pid = fork();
-	CHECK(pid >= 0);
-	if (!pid) {
-		close(report[0]);
-		close(sync[1]);
-		_exit(ring_owner(setup_flags, report[1], sync[0]));
-	}
-	close(report[1]);
-	close(sync[0]);
-	CHECK_EQ(sizeof(child_fd), read(report[0], &child_fd, sizeof(child_fd)));
-	pidfd = syscall(__NR_pidfd_open, pid, 0);
-	CHECK(pidfd >= 0);
-	fd = syscall(__NR_pidfd_getfd, pidfd, child_fd, 0);
+	owner_fork(&child, ring_owner, arg, &fd, 1);
 	if (fd < 0 && errno == EPERM)
 		skip_test("no ptrace access to the child for pidfd_getfd()");
 	CHECK(fd >= 0);
-	close(pidfd);
 
 	CTX("submitter alive in another process");
 	clone_into_dsts(fd, 0, &l, -EEXIST);
@@ -212,12 +188,10 @@ static void foreign_single_issuer(void *arg)
 	CHECK_EQ(0, run_thread(foreign_thread_fn, &ref));
 
 	/* the submitter exits: the ring still belongs to another process */
-	close(sync[1]);
-	CHECK_EQ(0, wait_child(pid));
+	CHECK_EQ(0, owner_release(&child));
 	CTX("submitter exited");
 	clone_into_dsts(fd, 0, &l, -EEXIST);
 	close(fd);
-	close(report[0]);
 }
 
 /* ---------------- a thread of our own process ---------------- */
@@ -404,8 +378,9 @@ static int source_io(const struct rcase *rc, struct ring *r)
 }
 
 /* Child: builds the source under task restrictions and lives until EOF. */
-static int restricted_owner(const struct rcase *rc, int report, int sync)
+static int restricted_owner(void *arg, int report, int sync)
 {
+	const struct rcase *rc = arg;
 	struct ring r;
 	char c;
 
@@ -422,33 +397,17 @@ static void restricted_source(void *arg)
 {
 	const struct rcase *rc = arg;
 	struct maker m = { .rc = rc };
-	int report[2], sync[2], child_fd, pidfd, fd;
+	struct owner_child child;
 	struct layout l;
 	struct ring src;
-	pid_t pid = -1;
+	int fd;
 
 	src_layout(&l);
 	if (rc->how == TASK_PROCESS) {
-		CHECK_EQ(0, pipe(report));
-		CHECK_EQ(0, pipe(sync));
-		pid = fork();
-		CHECK(pid >= 0);
-		if (!pid) {
-			close(report[0]);
-			close(sync[1]);
-			_exit(restricted_owner(rc, report[1], sync[0]));
-		}
-		close(report[1]);
-		close(sync[0]);
-		CHECK_EQ(sizeof(child_fd),
-			 read(report[0], &child_fd, sizeof(child_fd)));
-		pidfd = syscall(__NR_pidfd_open, pid, 0);
-		CHECK(pidfd >= 0);
-		fd = syscall(__NR_pidfd_getfd, pidfd, child_fd, 0);
+		owner_fork(&child, restricted_owner, arg, &fd, 1);
 		if (fd < 0 && errno == EPERM)
 			skip_test("no ptrace access for pidfd_getfd()");
 		CHECK(fd >= 0);
-		close(pidfd);
 	} else {
 		m.r = &src;
 		if (rc->how == TASK_THREAD)
@@ -466,9 +425,7 @@ static void restricted_source(void *arg)
 
 	if (rc->how == TASK_PROCESS) {
 		close(fd);
-		close(sync[1]);
-		CHECK_EQ(0, wait_child(pid));	/* its I/O checks passed */
-		close(report[0]);
+		CHECK_EQ(0, owner_release(&child));	/* its I/O checks passed */
 		return;
 	}
 	/* the source is unchanged and its restrictions still hold */

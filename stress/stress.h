@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -494,6 +495,67 @@ static inline int set_nofile(rlim_t soft, rlim_t hard)
 	struct rlimit rl = { .rlim_cur = soft, .rlim_max = hard };
 
 	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+}
+
+/*
+ * A child process that owns rings, for sources of another process: it runs
+ * owner(arg, report, sync) and _exits with its result.  The owner creates
+ * its rings, writes their fd numbers to @report and then waits for EOF on
+ * @sync, which owner_release() gives it.
+ */
+struct owner_child {
+	pid_t pid;
+	int sync;	/* write end of the sync pipe */
+};
+
+/*
+ * Forks the owner, reads the @nr fd numbers it reports and fetches those
+ * fds into @fds with pidfd_getfd(): -1 where that fails, errno as it left.
+ */
+static inline void owner_fork(struct owner_child *c,
+			      int (*owner)(void *arg, int report, int sync),
+			      void *arg, int *fds, int nr)
+{
+	int report[2], sync[2], pidfd, err = 0, i;
+
+	CHECK_EQ(0, pipe(report));
+	CHECK_EQ(0, pipe(sync));
+	c->pid = fork();
+	CHECK(c->pid >= 0);
+	if (!c->pid) {
+		close(report[0]);
+		close(sync[1]);
+		_exit(owner(arg, report[1], sync[0]));
+	}
+	close(report[1]);
+	close(sync[0]);
+	c->sync = sync[1];
+	CHECK_EQ(nr * sizeof(*fds), read(report[0], fds, nr * sizeof(*fds)));
+	close(report[0]);
+	pidfd = syscall(__NR_pidfd_open, c->pid, 0);
+	CHECK(pidfd >= 0);
+	for (i = 0; i < nr; i++) {
+		fds[i] = syscall(__NR_pidfd_getfd, pidfd, fds[i], 0);
+		if (fds[i] < 0)
+			err = errno;
+	}
+	close(pidfd);
+	if (err)
+		errno = err;
+}
+
+/*
+ * Lets the owner go on past its wait and waits for it: its exit status,
+ * 128 if it did not exit, -1 if waitpid() fails.
+ */
+static inline int owner_release(struct owner_child *c)
+{
+	int status;
+
+	close(c->sync);
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 /* Writes @val to a sysctl/debugfs file; 0 or -errno. */
