@@ -164,7 +164,7 @@ compare_base_series() {
 	done
 	git -C "$TREE_DIR" checkout -q -f work
 	for rev in base series; do
-		sed -E 's/:[0-9]+(:[0-9]+)?:/:/; s/\b(line|lines) [0-9]+/\1 N/g' \
+		sed -E 's/:[0-9]+(:[0-9]+(-[0-9]+)?)?:/:/; s/\b(line|lines) [0-9]+/\1 N/g' \
 			"$prefix.$rev" | sort -u >"$prefix.$rev.norm"
 	done
 	comm -13 "$prefix.base.norm" "$prefix.series.norm"
@@ -215,4 +215,18 @@ vm_summary() {
 	fi
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+}
+
+# Install the Debian packages (from bookworm) that are not installed yet.
+# usage: ensure_packages PKG...
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	stage "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
 }

@@ -7,14 +7,12 @@ set -euo pipefail
 
 tag=$("$REPO_DIR/scripts/base.sh")
 "$REPO_DIR/scripts/tree.sh"
-if ! command -v sphinx-build >/dev/null || ! /usr/bin/python3 -c 'import sphinx_rtd_theme' 2>/dev/null; then
-	stage "installing Sphinx"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		python3-sphinx python3-sphinx-rtd-theme python3-yaml >/dev/null
-fi
+ensure_packages python3-sphinx python3-sphinx-rtd-theme python3-yaml
 mkdir -p "$CACHE_DIR/logs"
 stage "htmldocs (userspace-api), base vs series"
 docs() {
+	# From scratch each time, so that both builds report on every page.
+	rm -rf "$BUILD_DIR/docs"
 	# Debian's Sphinx runs on Debian's python3, whatever python3 is first in PATH.
 	PATH=/usr/bin:$PATH make -s -C "$TREE_DIR" O="$BUILD_DIR/docs" \
 		SPHINXDIRS=userspace-api SPHINXOPTS=-q htmldocs 2>&1 |

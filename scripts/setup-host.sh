@@ -71,16 +71,7 @@ if [ "$changed" = 1 ] || [ ! -e "$stamp" ] ||
 	$SUDO touch "$stamp"
 fi
 
-missing=()
-for p in "${HOST_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	stage "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
-fi
+ensure_packages "${HOST_PACKAGES[@]}"
 
 if ! dpkg-query -W -f='${Status}' linux-source-7.3 2>/dev/null | grep -q "ok installed"; then
 	stage "installing linux-source-7.3 from trixie-backports"
