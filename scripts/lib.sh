@@ -41,9 +41,13 @@ series_patches() {
 # date. The tree is $3, $TREE_DIR by default.
 mark_tree_in_sync() {
 	local dir=$1 tag=$2 tree=${3:-$TREE_DIR}
-	(echo "$tag"; series_patches "$dir" | xargs -r cat) | sha256sum |
-		cut -d' ' -f1 >"$tree/.git/series-stamp"
+	series_stamp "$dir" "$tag" >"$tree/.git/series-stamp"
 	git -C "$tree" rev-parse HEAD >"$tree/.git/series-head"
+}
+
+# A hash of the base tag and the patches of a series directory.
+series_stamp() {
+	(echo "$2"; series_patches "$1" | xargs -r cat) | sha256sum | cut -d' ' -f1
 }
 
 # Make TREE the base tag TAG of the git repository BASE plus the patches of
@@ -58,7 +62,7 @@ tree_from_series() {
 	local patches stamp cover
 
 	mapfile -t patches < <(series_patches "$series")
-	stamp=$( (echo "$tag"; printf '%s\n' "${patches[@]}" | xargs -r cat) | sha256sum | cut -d' ' -f1)
+	stamp=$(series_stamp "$series" "$tag")
 
 	if [ ! -d "$tree/.git" ]; then
 		stage "cloning base into $tree"
