@@ -148,7 +148,7 @@ static int run_register(struct bench *b, struct rep *r)
 
 static int run_update_sparse(struct bench *b, struct rep *r)
 {
-	int ret = ring_update_files(&r->dst, 0, b->fds, b->n);
+	int ret = ring_update_files(&r->dst, 0, b->fds, NULL, b->n);
 
 	if (ret < 0)
 		return ret;

@@ -206,7 +206,7 @@ static int setup_ring_a(void)
 			       errno);
 			return -1;
 		}
-		ret = ring_update_files(&ring_a, i, &fd, 1);
+		ret = ring_update_files(&ring_a, i, &fd, NULL, 1);
 		close(fd);
 		if (ret != 1) {
 			printf("IORING_REGISTER_FILES_UPDATE2 slot %u: %s (%d)\n",
@@ -216,7 +216,7 @@ static int setup_ring_a(void)
 	}
 	/* odd slots: direct descriptors, no normal fd ever exists */
 	for (i = 1; i < nr_slots; i += 2) {
-		ret = ring_open_direct(&ring_a, paths[i], O_RDONLY, i);
+		ret = ring_open_direct(&ring_a, paths[i], O_RDONLY, i + 1);
 		if (ret) {
 			printf("IORING_OP_OPENAT direct into slot %u: %s (%d)\n",
 			       i, strerror(-ret), -ret);

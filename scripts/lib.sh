@@ -234,3 +234,20 @@ ensure_packages() {
 	DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# Print a directory holding the io_uring kselftests' io_uring_util.h (the
+# raw-syscall ring helpers that progs/ and stress/ build on): the tree's,
+# or, while the tree is checked out elsewhere (the base, for a baseline
+# build), a copy from the series branch under $1.
+# usage: selftests_util_dir SCRATCH-DIR
+selftests_util_dir() {
+	local util=$TREE_DIR/tools/testing/selftests/io_uring
+	if [ ! -e "$util/io_uring_util.h" ]; then
+		util=$1/include
+		mkdir -p "$util"
+		git -C "$TREE_DIR" show work:tools/testing/selftests/io_uring/io_uring_util.h \
+			>"$util/io_uring_util.h" ||
+			die "no io_uring_util.h in $TREE_DIR (make tree)"
+	fi
+	echo "$util"
+}

@@ -17,20 +17,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 hdrs=$BUILD_DIR/debug/usr/include
-util=$TREE_DIR/tools/testing/selftests/io_uring
 out=$BUILD_DIR/stress
 [ -d "$hdrs/linux" ] || die "no headers in $hdrs: build the debug kernel first"
 mkdir -p "$out"
-# The programs build on the kselftests' io_uring_util.h. While the tree is
-# checked out elsewhere (e.g. the base, for a baseline build), take it from
-# the series branch.
-if [ ! -e "$util/io_uring_util.h" ]; then
-	util=$out/include
-	mkdir -p "$util"
-	git -C "$TREE_DIR" show work:tools/testing/selftests/io_uring/io_uring_util.h \
-		>"$util/io_uring_util.h" ||
-		die "no io_uring_util.h in $TREE_DIR (make tree)"
-fi
+util=$(selftests_util_dir "$out")
 
 stage "building the stress programs into $out"
 make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs" UTIL="$util"
