@@ -97,7 +97,7 @@ static int prep_registered(struct bench *b, struct rep *r)
 
 static int prep_cloned(struct bench *b, struct rep *r)
 {
-	return prep_empty(b, r) ?: ring_clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
+	return prep_empty(b, r) ?: clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
 }
 
 /* a target deep enough to take one CQE per message of a whole batch */
@@ -121,24 +121,24 @@ static void rep_cleanup(struct rep *r)
 
 static int run_clone(struct bench *b, struct rep *r)
 {
-	return ring_clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
+	return clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
 }
 
 static int run_clone_empty(struct bench *b, struct rep *r)
 {
-	return ring_clone_files(&r->dst, b->sparse.fd, 0, 0, 0, 0);
+	return clone_files(&r->dst, b->sparse.fd, 0, 0, 0, 0);
 }
 
 static int run_clone_replace(struct bench *b, struct rep *r)
 {
-	return ring_clone_files(&r->dst, b->src.fd,
+	return clone_files(&r->dst, b->src.fd,
 				IORING_REGISTER_DST_REPLACE, 0, 0, 0);
 }
 
 /* the second half's first sixteenth, to slot 0 */
 static int run_clone_range16(struct bench *b, struct rep *r)
 {
-	return ring_clone_files(&r->dst, b->src.fd, 0, b->n / 2, 0, b->n / 16);
+	return clone_files(&r->dst, b->src.fd, 0, b->n / 2, 0, b->n / 16);
 }
 
 static int run_register(struct bench *b, struct rep *r)

@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 			if (ret)
 				break;
 			if (m == M_CLONE)
-				ret = ring_clone_files(&b, a.fd, 0, 0, 0, 0);
+				ret = clone_files(&b, a.fd, 0, 0, 0, 0);
 			else if (m == M_REGISTER)
 				ret = ring_register_files(&b, fds, n);
 			if (ret) {

@@ -114,7 +114,7 @@ static void *worker_fn(void *arg)
 		fds[i] = -1;
 
 	t0 = now_us();
-	ret = ring_clone_files(&r, ring_a.fd, 0, 0, 0, 0);
+	ret = clone_files(&r, ring_a.fd, 0, 0, 0, 0);
 	t1 = now_us();
 	if (ret) {
 		snprintf(w->err, sizeof(w->err),

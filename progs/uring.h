@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The demo and the benchmarks build on the raw-syscall ring helpers of the
- * io_uring kselftests (tools/testing/selftests/io_uring/io_uring_util.h of
+ * The demo, the benchmarks and the stress programs build on the raw-syscall
+ * ring helpers of the io_uring kselftests (tools/testing/selftests/io_uring/io_uring_util.h of
  * the patched tree, found through -I), and add the clone call.
  */
 
@@ -11,9 +11,9 @@
 #include "io_uring_util.h"
 
 /* Clones @nr slots (0: the whole table) of ring fd @src_fd into @dst. */
-static inline int ring_clone_files(struct ring *dst, int src_fd,
-				   unsigned int flags, unsigned int src_off,
-				   unsigned int dst_off, unsigned int nr)
+static inline int clone_files(struct ring *dst, int src_fd,
+			      unsigned int flags, unsigned int src_off,
+			      unsigned int dst_off, unsigned int nr)
 {
 	struct io_uring_clone_files cf = {
 		.src_fd = src_fd,
@@ -40,7 +40,7 @@ static inline int clone_files_supported(void)
 	ret = ring_init(&r, 1, 0);
 	if (ret)
 		return ret;
-	ret = ring_clone_files(&r, -1, 0, 0, 0, 0);
+	ret = clone_files(&r, -1, 0, 0, 0, 0);
 	ring_exit(&r);
 	if (ret == -EBADF)
 		return 1;

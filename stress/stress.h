@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io_uring_util.h"
+#include "uring.h"	/* progs/: io_uring_util.h and clone_files() */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -174,23 +174,6 @@ static inline void stress_init(void)
 		exit(0);
 	}
 	ring_exit(&r);
-}
-
-/* ---- the clone call ---- */
-
-static inline int clone_files(struct ring *dst, int src_fd, unsigned int flags,
-		       unsigned int src_off, unsigned int dst_off,
-		       unsigned int nr)
-{
-	struct io_uring_clone_files arg = {
-		.src_fd = src_fd,
-		.flags = flags,
-		.src_off = src_off,
-		.dst_off = dst_off,
-		.nr = nr,
-	};
-
-	return ring_register(dst, IORING_REGISTER_CLONE_FILES, &arg, 1);
 }
 
 /* ---- test files: file i holds TFILE_LEN bytes "stress-file-%04d" ---- */
