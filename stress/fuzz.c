@@ -5,23 +5,29 @@
  * Every call gets a random source (ring fd, registered ring index valid,
  * empty or out of range, a non-io_uring fd, a closed fd, -1, a huge fd, a
  * SINGLE_ISSUER and a plain ring of another process fetched with
- * pidfd_getfd(), a restricted ring with and without CLONE_FILES allowed),
+ * pidfd_getfd(), a SINGLE_ISSUER ring whose submitter is another thread of
+ * this process, a disabled SINGLE_ISSUER ring that has no submitter yet,
+ * restricted rings: SQE restrictions only, SQE restrictions without
+ * IOSQE_FIXED_FILE, register restrictions allowing nothing but
+ * CLONE_FILES, wider restrictions than the restricted destination's),
  * random flags (biased to the valid bits), offsets and count biased to the
  * edges, pad (mostly zero), nr_args (mostly 1) and arg (valid, NULL,
- * unmapped, crossing into an unmapped page).  The destination is one of two
- * rings (plain, DEFER_TASKRUN), by fd or registered index, and is often its
- * own source (a self clone); both rings' file tables are re-rolled every K
+ * unmapped, crossing into an unmapped page).  The destination is one of
+ * three rings (plain, DEFER_TASKRUN, restricted to fixed reads and the
+ * file registration opcodes), by fd or registered index, and is often its
+ * own source (a self clone); their file tables are re-rolled every K
  * calls (none, sparse, full, tagged), and for a quarter of those periods
  * RLIMIT_NOFILE is lowered to a small value, often below the tables' sizes.
  *
  * Tables also hold a pipe's write end; at the end, with every ring closed,
  * its read end must see EOF.
  *
- * A model of both tables gives the one errno each call must return (0 may
- * also be ENOMEM).  Where a call makes several mistakes, the documentation
- * leaves the order open; the model follows the order of the checks in the
- * kernel (io_uring_register(), io_register_clone_files(),
- * io_clone_src_lock(), io_clone_files(), io_clone_range()), see expected().
+ * A model of the tables, of each ring's submitter and of each ring's
+ * restrictions gives the one errno each call must return (0 may also be
+ * ENOMEM).  Where a call makes several mistakes, the model follows the
+ * order of the checks in the kernel, the same as for CLONE_BUFFERS
+ * (io_uring_register(), io_register_clone_files(), io_clone_src_lock(),
+ * io_clone_files(), io_clone_range()), see expected().
  * On success the model applies the clone (a self clone reads the table as
  * it was before the call, like memmove()), and the tag CQEs of replaced
  * slots, the table size and sampled slots are checked against it; after a
@@ -42,11 +48,24 @@
 enum {
 	R0,		/* plain: destination and source */
 	R1,		/* SINGLE_ISSUER | DEFER_TASKRUN: destination and source */
-	FOREIGN_SI,	/* SINGLE_ISSUER ring of another process: EEXIST */
+	R2,		/* restricted: destination and source */
+	NDST,
+	FOREIGN_SI = NDST,	/* SINGLE_ISSUER ring of another process */
 	FOREIGN_PLAIN,	/* plain ring of another process: allowed */
-	RESTRICTED,	/* SQE restrictions only: EACCES */
-	RESTRICTED_OK,	/* register restrictions allow CLONE_FILES */
+	THREAD_SI,	/* SINGLE_ISSUER, submitter another thread (exited) */
+	DISABLED_SI,	/* SINGLE_ISSUER | R_DISABLED: no submitter yet */
+	RESTRICTED,	/* SQE restrictions only, like R2's */
+	RESTRICTED_NOFIX,	/* SQE restrictions without IOSQE_FIXED_FILE */
+	RESTRICTED_REG,	/* register restrictions: CLONE_FILES only */
+	RESTRICTED_WIDE,	/* restricted, but less than R2 */
 	NRINGS
+};
+
+/* What IORING_REGISTER_RESTRICTIONS left on a ring, as the kernel has it. */
+struct rmodel {
+	bool sqe, reg;		/* SQE / register restrictions there */
+	__u64 sqe_ops, reg_ops;	/* allowed opcodes (all below 64 here) */
+	__u8 allowed, required;	/* SQE flags */
 };
 
 /* The model of a file table. */
@@ -59,14 +78,15 @@ struct table {
 struct fring {
 	const char *name;
 	int fd;
-	struct ring *ring;	/* ours (R0, R1) or NULL */
-	int deny;		/* errno a clone from it gets, or 0 */
+	struct ring *ring;	/* ours: destinations R0, R1, R2, or NULL */
+	bool submitter_elsewhere;	/* SINGLE_ISSUER, not our task's */
+	struct rmodel res;
 	int reg_idx;		/* registered ring index of this task, or -1 */
 	struct table t;
 };
 
 static struct fring rings[NRINGS];
-static struct ring r0, r1;
+static struct ring r0, r1, r2, thread_si, disabled_si;
 static struct tfiles tf;
 static char *unmapped;		/* a page that cannot be read */
 static char *edge;		/* the last 16 readable bytes before it */
@@ -220,62 +240,199 @@ static void setup_foreign(void)
 		rings[FOREIGN_PLAIN].t.file[i] = i + 3;
 }
 
-/* A disabled ring with a table and restrictions, then enabled. */
-static int restricted_ring(const struct io_uring_restriction *res, int nr_res,
-			   const int *files, unsigned int nr)
+/* ---- restrictions ---- */
+
+#define SQE_OP(op)	{ .opcode = IORING_RESTRICTION_SQE_OP, \
+			  .sqe_op = (op) }
+#define REG_OP(op)	{ .opcode = IORING_RESTRICTION_REGISTER_OP, \
+			  .register_op = (op) }
+#define SQE_FLAGS(f)	{ .opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, \
+			  .sqe_flags = (f) }
+
+/* R2's: fixed reads, and what the fuzzer does to its table */
+static const struct io_uring_restriction r2_res[] = {
+	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
+	REG_OP(IORING_REGISTER_FILES2), REG_OP(IORING_REGISTER_FILES_UPDATE2),
+	REG_OP(IORING_UNREGISTER_FILES), REG_OP(IORING_REGISTER_CLONE_FILES),
+};
+static const struct io_uring_restriction sqe_only[] = {
+	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
+};
+static const struct io_uring_restriction no_fixed[] = {
+	SQE_OP(IORING_OP_READ),
+};
+static const struct io_uring_restriction clone_only[] = {
+	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
+	REG_OP(IORING_REGISTER_CLONE_FILES),
+};
+static const struct io_uring_restriction wide[] = {
+	SQE_OP(IORING_OP_READ), SQE_OP(IORING_OP_WRITE),
+	SQE_FLAGS(IOSQE_FIXED_FILE | IOSQE_ASYNC),
+	REG_OP(IORING_REGISTER_FILES2), REG_OP(IORING_REGISTER_FILES_UPDATE2),
+	REG_OP(IORING_UNREGISTER_FILES), REG_OP(IORING_REGISTER_CLONE_FILES),
+	REG_OP(IORING_REGISTER_FILE_ALLOC_RANGE),
+};
+
+/* The model of @nr restrictions, parsed like io_parse_restrictions(). */
+static struct rmodel rmodel_of(const struct io_uring_restriction *res, int nr)
 {
-	struct ring r;
-	int fds[16], fd;
+	struct rmodel m = { 0 };
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		switch (res[i].opcode) {
+		case IORING_RESTRICTION_REGISTER_OP:
+			CHECK(res[i].register_op < 64);
+			m.reg_ops |= 1ULL << res[i].register_op;
+			m.reg = true;
+			break;
+		case IORING_RESTRICTION_SQE_OP:
+			CHECK(res[i].sqe_op < 64);
+			m.sqe_ops |= 1ULL << res[i].sqe_op;
+			m.sqe = true;
+			break;
+		case IORING_RESTRICTION_SQE_FLAGS_ALLOWED:
+			m.allowed = res[i].sqe_flags;
+			m.sqe = true;
+			break;
+		case IORING_RESTRICTION_SQE_FLAGS_REQUIRED:
+			m.required = res[i].sqe_flags;
+			m.sqe = true;
+			break;
+		}
+	}
+	if (!nr)
+		m.sqe = m.reg = true;
+	return m;
+}
+
+/*
+ * May @src be cloned into @dst?  The destination must be at least as
+ * restricted: every SQE opcode and flag it allows (allowed or required)
+ * the source allows, it requires what the source requires, and it allows
+ * a subset of the source's register opcodes.  The source's own register
+ * opcodes open nothing.
+ */
+static bool rmodel_covers(const struct rmodel *dst, const struct rmodel *src)
+{
+	__u8 allowed_d = dst->allowed | dst->required;
+	__u8 allowed_s = src->allowed | src->required;
+
+	if (src->sqe && (!dst->sqe || (dst->sqe_ops & ~src->sqe_ops) ||
+			 (allowed_d & ~allowed_s) ||
+			 (src->required & ~dst->required)))
+		return false;
+	if (src->reg && (!dst->reg || (dst->reg_ops & ~src->reg_ops)))
+		return false;
+	return true;
+}
+
+/*
+ * A source ring with the table @files (test file indexes or EMPTY),
+ * restricted by @res and enabled unless @setup_flags has R_DISABLED; its
+ * fd is kept in @fr, the struct ring in @r or, if NULL, dropped.
+ */
+static void source_ring(struct fring *fr, struct ring *r,
+			unsigned int setup_flags,
+			const struct io_uring_restriction *res, int nr_res,
+			const int *files, unsigned int nr)
+{
+	struct ring tmp;
+	int fds[16];
 	unsigned int i;
 
-	CHECK_EQ(0, ring_init(&r, 4, IORING_SETUP_R_DISABLED));
+	if (!r)
+		r = &tmp;
+	CHECK(nr <= ARRAY_SIZE(fds));
+	CHECK_EQ(0, ring_init(r, 4, setup_flags | IORING_SETUP_R_DISABLED));
 	for (i = 0; i < nr; i++)
 		fds[i] = files[i] == EMPTY ? -1 : tf.fd[files[i]];
-	CHECK_EQ(0, ring_register_files(&r, fds, nr));
-	CHECK_EQ(0, ring_register(&r, IORING_REGISTER_RESTRICTIONS, res, nr_res));
-	CHECK_EQ(0, ring_register(&r, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
-	fd = dup(r.fd);
-	ring_exit(&r);
-	return fd;
+	CHECK_EQ(0, ring_register_files(r, fds, nr));
+	if (res)
+		CHECK_EQ(0, ring_register(r, IORING_REGISTER_RESTRICTIONS, res,
+					  nr_res));
+	if (!(setup_flags & IORING_SETUP_R_DISABLED))
+		CHECK_EQ(0, ring_register(r, IORING_REGISTER_ENABLE_RINGS,
+					  NULL, 0));
+	table_grow(&fr->t, nr);
+	memcpy(fr->t.file, files, nr * sizeof(*files));
+	if (res)
+		fr->res = rmodel_of(res, nr_res);
+	if (r == &tmp) {
+		fr->fd = dup(tmp.fd);
+		CHECK(fr->fd >= 0);
+		ring_exit(&tmp);
+	} else {
+		fr->fd = r->fd;
+		fr->ring = r;	/* only closed at the end */
+	}
+}
+
+/* A thread becomes the submitter of a SINGLE_ISSUER ring, and exits. */
+static void *thread_si_fn(void *arg)
+{
+	static const int files[] = { 1, EMPTY, 3, 5, 7 };
+
+	source_ring(&rings[THREAD_SI], &thread_si, IORING_SETUP_SINGLE_ISSUER,
+		    NULL, 0, files, ARRAY_SIZE(files));
+	return arg;
 }
 
 static void setup_rings(void)
 {
-	static const struct io_uring_restriction sqe_only[] = {
-		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READ },
-	};
-	static const struct io_uring_restriction clone_ok[] = {
-		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READ },
-		{ .opcode = IORING_RESTRICTION_REGISTER_OP,
-		  .register_op = IORING_REGISTER_CLONE_FILES },
-	};
 	static const int x_files[] = { 9, 10, 11, 12, 13, 14 };
 	static const int y_files[] = { 15, EMPTY, 14, EMPTY, 13, 12, 11 };
+	static const int z_files[] = { 2, 4, EMPTY, 6 };
 	unsigned int i;
 
 	CHECK_EQ(0, ring_init(&r0, 64, 0));	/* room for 64 tag CQEs */
 	CHECK_EQ(0, ring_init(&r1, 64, IORING_SETUP_SINGLE_ISSUER |
 				       IORING_SETUP_DEFER_TASKRUN));
+	/* restricted like a ring handed to less trusted code */
+	CHECK_EQ(0, ring_init(&r2, 64, IORING_SETUP_R_DISABLED));
+	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_RESTRICTIONS, r2_res,
+				  ARRAY_SIZE(r2_res)));
+	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
 	rings[R0] = (struct fring){ .name = "plain ring", .fd = r0.fd,
 				    .ring = &r0 };
 	rings[R1] = (struct fring){ .name = "DEFER_TASKRUN ring", .fd = r1.fd,
 				    .ring = &r1 };
+	rings[R2] = (struct fring){ .name = "restricted ring", .fd = r2.fd,
+				    .ring = &r2 };
+	rings[R2].res = rmodel_of(r2_res, ARRAY_SIZE(r2_res));
 	rings[FOREIGN_SI] = (struct fring){
-		.name = "SINGLE_ISSUER ring of another process", .deny = EEXIST };
+		.name = "SINGLE_ISSUER ring of another process",
+		.submitter_elsewhere = true };
 	rings[FOREIGN_PLAIN] = (struct fring){
 		.name = "plain ring of another process" };
+	rings[THREAD_SI] = (struct fring){
+		.name = "SINGLE_ISSUER ring of another thread",
+		.submitter_elsewhere = true };
+	rings[DISABLED_SI] = (struct fring){
+		.name = "disabled SINGLE_ISSUER ring" };
 	rings[RESTRICTED] = (struct fring){
-		.name = "ring with SQE restrictions", .deny = EACCES };
-	rings[RESTRICTED_OK] = (struct fring){
-		.name = "ring restricted to allow CLONE_FILES" };
+		.name = "ring with SQE restrictions" };
+	rings[RESTRICTED_NOFIX] = (struct fring){
+		.name = "ring with SQE restrictions, no IOSQE_FIXED_FILE" };
+	rings[RESTRICTED_REG] = (struct fring){
+		.name = "ring restricted to CLONE_FILES" };
+	rings[RESTRICTED_WIDE] = (struct fring){
+		.name = "ring restricted less than the restricted ring" };
 	setup_foreign();
 
-	rings[RESTRICTED].fd = restricted_ring(sqe_only, 1, x_files, 6);
-	table_grow(&rings[RESTRICTED].t, 6);
-	memcpy(rings[RESTRICTED].t.file, x_files, sizeof(x_files));
-	rings[RESTRICTED_OK].fd = restricted_ring(clone_ok, 2, y_files, 7);
-	table_grow(&rings[RESTRICTED_OK].t, 7);
-	memcpy(rings[RESTRICTED_OK].t.file, y_files, sizeof(y_files));
+	CHECK_EQ(0, run_thread(thread_si_fn, NULL));
+	source_ring(&rings[DISABLED_SI], &disabled_si,
+		    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+		    IORING_SETUP_R_DISABLED, NULL, 0, z_files,
+		    ARRAY_SIZE(z_files));
+	source_ring(&rings[RESTRICTED], NULL, 0, sqe_only,
+		    ARRAY_SIZE(sqe_only), x_files, ARRAY_SIZE(x_files));
+	source_ring(&rings[RESTRICTED_NOFIX], NULL, 0, no_fixed,
+		    ARRAY_SIZE(no_fixed), z_files, ARRAY_SIZE(z_files));
+	source_ring(&rings[RESTRICTED_REG], NULL, 0, clone_only,
+		    ARRAY_SIZE(clone_only), y_files, ARRAY_SIZE(y_files));
+	source_ring(&rings[RESTRICTED_WIDE], NULL, 0, wide, ARRAY_SIZE(wide),
+		    y_files, ARRAY_SIZE(y_files));
 
 	/* every ring gets a registered index of this task */
 	for (i = 0; i < NRINGS; i++) {
@@ -292,7 +449,7 @@ static void setup_rings(void)
 enum arg_kind { ARG_VALID, ARG_NULL, ARG_UNMAPPED, ARG_EDGE };
 
 struct call {
-	int dst;			/* R0 or R1 */
+	int dst;			/* R0, R1 or R2 */
 	bool dst_registered;
 	const char *src_kind;
 	int src;			/* rings[] index, or -1 */
@@ -345,7 +502,7 @@ static void pick_src(struct call *c)
 	}
 	k = rnd(16);
 	if (k < 10) {
-		c->src = k < 5 ? (int)rnd(2) : (int)rnd(NRINGS);
+		c->src = k < 5 ? (int)rnd(NDST) : (int)rnd(NRINGS);
 		c->src_kind = "ring fd";
 		c->cf.src_fd = rings[c->src].fd;
 	} else if (k < 12) {
@@ -366,7 +523,7 @@ static void pick_src(struct call *c)
 static void roll_call(struct call *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->dst = rnd(2);
+	c->dst = rnd(NDST);
 	c->dst_registered = !rnd(5);
 	switch (rnd(10)) {
 	case 0:
@@ -407,18 +564,26 @@ static void roll_call(struct call *c)
 
 /*
  * The errno (as -errno, or 0) of a call, from the kernel's checks in the
- * order the kernel makes them:
- *   io_uring_register():        nr_args != 1 or arg NULL   EINVAL
+ * order the kernel makes them, the same as for CLONE_BUFFERS:
+ *   io_uring_register():        dst submitter, dst register  (never here:
+ *                                 restrictions              we are the
+ *                                                           submitter, R2
+ *                                                           allows it)
+ *                               nr_args != 1 or arg NULL   EINVAL
  *   io_register_clone_files():  copy_from_user             EFAULT
- *                               unknown flags, pad         EINVAL
+ *                               unknown flags              EINVAL
+ *                               dst table, no DST_REPLACE  EBUSY (before
+ *                                                            the source)
+ *                               pad                        EINVAL
  *   io_clone_src_lock():        registered index >= 16     EINVAL
  *    (io_uring_ctx_get_file)    no file / empty index      EBADF
  *                               not an io_uring            EOPNOTSUPP
- *   only if src != dst:         dst submitter recheck      EEXIST (never
- *                                 here: we are the destinations' submitter)
- *                               src submitter elsewhere    EEXIST
- *                               restricted src             EACCES
- *   io_clone_files():           table, no DST_REPLACE      EBUSY
+ *   only if src != dst:         dst rechecked after        EEXIST / EACCES
+ *                                 relocking                  (never here)
+ *                               src submitter not us       EEXIST
+ *                               dst less restricted        EACCES
+ *   io_clone_files():           table, no DST_REPLACE      EBUSY (again:
+ *                                                            never here)
  *   io_clone_range():           nr 0 with offsets          EINVAL
  *                               no src table               ENXIO
  *                               nr > src table             EINVAL
@@ -442,6 +607,8 @@ static int expected(const struct call *c, const char **why)
 	if (cf->flags & ~(IORING_REGISTER_SRC_REGISTERED |
 			  IORING_REGISTER_DST_REPLACE))
 		RET(-EINVAL, "unknown flags");
+	if (dt->nr && !(cf->flags & IORING_REGISTER_DST_REPLACE))
+		RET(-EBUSY, "dst has a table, no DST_REPLACE");
 	if (cf->pad[0] || cf->pad[1] || cf->pad[2])
 		RET(-EINVAL, "pad not zero");
 	if (c->src < 0) {
@@ -452,13 +619,11 @@ static int expected(const struct call *c, const char **why)
 		RET(-EBADF, "src not open");
 	}
 	if (c->src != c->dst) {
-		if (rings[c->src].deny == EEXIST)
-			RET(-EEXIST, "SINGLE_ISSUER src of another process");
-		if (rings[c->src].deny == EACCES)
-			RET(-EACCES, "restricted src");
+		if (rings[c->src].submitter_elsewhere)
+			RET(-EEXIST, "SINGLE_ISSUER src, submitter not us");
+		if (!rmodel_covers(&rings[c->dst].res, &rings[c->src].res))
+			RET(-EACCES, "dst less restricted than src");
 	}
-	if (dt->nr && !(cf->flags & IORING_REGISTER_DST_REPLACE))
-		RET(-EBUSY, "dst has a table, no DST_REPLACE");
 	if (!cf->nr && (cf->src_off || cf->dst_off))
 		RET(-EINVAL, "nr 0 with offsets");
 	st = &rings[c->src].t;
@@ -571,6 +736,7 @@ static void fuzz(void *arg)
 	unsigned long counts[ARRAY_SIZE(errnos)] = { 0 }, i, rerolls = 0;
 	unsigned long self_counts[ARRAY_SIZE(errnos)] = { 0 };
 	unsigned long low_calls = 0, low_ok_over = 0, low_emfile = 0;
+	unsigned long res_ok = 0, res_eacces = 0, si_ok = 0;
 	struct io_uring_clone_files *buf;
 	long page = sysconf(_SC_PAGESIZE);
 	double t0 = now_s();
@@ -605,7 +771,7 @@ static void fuzz(void *arg)
 			/* registration itself is limited by RLIMIT_NOFILE */
 			cur_nofile = FUZZ_NOFILE;
 			CHECK_EQ(0, set_nofile(cur_nofile, FUZZ_NOFILE));
-			for (k = R0; k <= R1; k++) {
+			for (k = R0; k < NDST; k++) {
 				CTX("re-roll %lu, verifying %s", rerolls,
 				    rings[k].name);
 				if (rings[k].t.nr) {
@@ -636,6 +802,13 @@ static void fuzz(void *arg)
 				counts[k]++;
 				self_counts[k] += c.src == c.dst;
 			}
+		if (c.src >= 0 && c.src != c.dst) {
+			const struct rmodel *m = &rings[c.src].res;
+
+			res_ok += !ret && (m->sqe || m->reg);
+			res_eacces += ret == -EACCES;
+			si_ok += !ret && (c.src == R1 || c.src == DISABLED_SI);
+		}
 		if (cur_nofile < FUZZ_NOFILE) {
 			low_calls++;
 			low_ok_over += !ret && rings[c.dst].t.nr > cur_nofile;
@@ -646,13 +819,13 @@ static void fuzz(void *arg)
 			apply_clone(&c);
 		} else {
 			expect_no_cqe(rings[c.dst].ring);
-			if (c.src == R0 || c.src == R1)
+			if (c.src >= 0 && c.src < NDST)
 				expect_no_cqe(rings[c.src].ring);
 		}
 	}
 	cur_nofile = FUZZ_NOFILE;
 	CHECK_EQ(0, set_nofile(cur_nofile, FUZZ_NOFILE));
-	for (k = R0; k <= R1; k++) {
+	for (k = R0; k < NDST; k++) {
 		CTX("final check of %s", rings[k].name);
 		table_verify(&rings[k]);
 		table_drop(&rings[k]);
@@ -674,6 +847,10 @@ static void fuzz(void *arg)
 	printf("  %lu calls under a lowered RLIMIT_NOFILE: %lu EMFILE, %lu "
 	       "successes left a table larger than the limit\n", low_calls,
 	       low_emfile, low_ok_over);
+	printf("  from other rings: %lu successes from a restricted source "
+	       "into a ring at least as restricted, %lu EACCES; %lu "
+	       "successes from our own or a disabled SINGLE_ISSUER ring\n",
+	       res_ok, res_eacces, si_ok);
 	printf("  %-12s %8s %8s\n", "result", "calls", "self");
 	for (k = 0; k < ARRAY_SIZE(errnos); k++)
 		printf("  %-12s %8lu %8lu\n", k ? strerrorname_np(errnos[k]) :

@@ -3,28 +3,45 @@
  * Hostile sources for IORING_REGISTER_CLONE_FILES:
  *  - a SINGLE_ISSUER (or DEFER_TASKRUN) ring whose submitter is in another
  *    process, fetched with pidfd_getfd(): EEXIST, also after that process
- *    exited and through a registered ring index; a thread of our own
- *    process may clone from our SINGLE_ISSUER ring;
- *  - restricted source rings: SQE restrictions only, register restrictions
- *    without and with CLONE_FILES, an empty restriction set, restrictions
- *    inherited from the creating task (IORING_REGISTER_RESTRICTIONS with
- *    fd -1 in a thread or a process), BPF filters on the ring or inherited
- *    from the task, and a BPF filter plus restrictions allowing the clone;
+ *    exited and through a registered ring index;
+ *  - a SINGLE_ISSUER ring of our own process: only its submitter may clone
+ *    from it, any other thread gets EEXIST; the two ways a per-thread
+ *    setup works within that rule: (a) the submitter clones into a
+ *    disabled SINGLE_ISSUER ring that a worker thread then enables (after
+ *    which the submitter can no longer clone into it), (b) the submitter
+ *    fills a template ring without SINGLE_ISSUER that any thread clones;
+ *  - restricted source rings cloned into an unrestricted ring, all EACCES:
+ *    SQE restrictions only, register restrictions without and with
+ *    CLONE_FILES (the source's register_op bitmap opens nothing), an empty
+ *    restriction set, restrictions inherited from the creating task
+ *    (IORING_REGISTER_RESTRICTIONS with fd -1 in a thread or a process),
+ *    BPF filters on the ring or inherited from the task, and a BPF filter
+ *    plus restrictions allowing the clone;
+ *  - restricted sources cloned into restricted destinations: allowed when
+ *    the destination is at least as restricted (a strict subset of the
+ *    SQE opcodes, fewer allowed SQE flags, a flag required that the source
+ *    only allows, a subset of the register opcodes, also registered on a
+ *    still disabled destination), EACCES when it allows more (one more
+ *    opcode, SQE flag or register opcode, a required flag not required,
+ *    no register restrictions under a source that has them);
  *  - restricted destinations, whose own register restrictions gate the call;
- *  - a restricted source cloned into a destination restricted exactly the
- *    same way: both rings created by one thread under SQE-only task
- *    restrictions or a task cBPF filter, or identical restrictions
- *    registered on both rings, is allowed; the same with one extra
- *    restriction on either ring (another BPF filter, which makes the
- *    filter set copy-on-write, SQE restrictions on top of the task's
- *    filter, one more allowed opcode) is EACCES.
- * Each gets exactly the documented result.  A refused clone leaves both a
- * table-less and a populated destination exactly as they were, while I/O
- * through the restricted ring's allowed opcode still works and a denied
- * opcode is still denied: the files cannot be copied out of it.
+ *  - rings created by one thread under SQE-only task restrictions or a
+ *    task cBPF filter, or with identical restrictions registered on both,
+ *    are allowed; so is a destination with one more restriction (another
+ *    BPF filter, which makes its filter set copy-on-write with the
+ *    source's filters as the tail of its chain, SQE restrictions on top of
+ *    the task's filter, one opcode fewer); a source with one more
+ *    restriction than the destination is EACCES.
+ * Each gets exactly the documented result.  A populated destination without
+ * IORING_REGISTER_DST_REPLACE is EBUSY before the source is even looked
+ * at.  A refused clone leaves both a table-less and a populated destination
+ * exactly as they were, and the source too, while I/O through the
+ * restricted ring's allowed opcode still works and a denied opcode is
+ * still denied: the files cannot be copied out of it.
  */
 
 #include "stress.h"
+#include <semaphore.h>
 #include <linux/filter.h>
 #include <linux/io_uring/bpf_filter.h>
 
@@ -74,7 +91,8 @@ static void make_dst(struct ring *dst, struct layout *l)
 /*
  * Clones source @src_fd (flags @sflags: SRC_REGISTERED or 0) into a fresh
  * table-less destination and, with DST_REPLACE, into a populated one.  Both
- * must give @expect; on an error both destinations are unchanged, on
+ * must give @expect (without DST_REPLACE the populated one is EBUSY,
+ * whatever the source); on an error both destinations are unchanged, on
  * success both hold the source's files as @src says.
  */
 static void clone_into_dsts(int src_fd, unsigned int sflags,
@@ -101,8 +119,8 @@ static void clone_into_dsts(int src_fd, unsigned int sflags,
 	n = 0;
 	if (!expect)
 		layout_clone(&want, src, 0, 0, 0, tags, &n);
-	CHECK_EQ(expect ? expect : -EBUSY,
-		 clone_files(&dst, src_fd, sflags, 0, 0, 0));
+	/* busy without DST_REPLACE: EBUSY before the source is looked up */
+	CHECK_EQ(-EBUSY, clone_files(&dst, src_fd, sflags, 0, 0, 0));
 	CHECK_EQ(expect, clone_files(&dst, src_fd,
 				     sflags | IORING_REGISTER_DST_REPLACE,
 				     0, 0, 0));
@@ -194,30 +212,172 @@ static void foreign_single_issuer(void *arg)
 	close(fd);
 }
 
-/* ---------------- a thread of our own process ---------------- */
+/* ---------------- SINGLE_ISSUER rings of our own process ---------------- */
+
+#define DEFERRED_DST	(IORING_SETUP_R_DISABLED | \
+			 IORING_SETUP_SINGLE_ISSUER | \
+			 IORING_SETUP_DEFER_TASKRUN)
+
+/* Another thread of the process: allowed (@expect 0) or EEXIST. */
+struct thread_clone {
+	struct src_ref src;
+	int expect;
+};
 
 static void *own_thread_fn(void *arg)
 {
-	struct src_ref *src = arg;
+	struct thread_clone *tc = arg;
 
-	CTX("thread of the submitter's process");
-	clone_into_dsts(src->fd, 0, src->l, 0);
-	clone_into_dsts_registered(src->fd, src->l, 0);
+	CTX("thread of the source's process, expecting %d", tc->expect);
+	clone_into_dsts(tc->src.fd, 0, tc->src.l, tc->expect);
+	clone_into_dsts_registered(tc->src.fd, tc->src.l, tc->expect);
 	return NULL;
 }
 
+/*
+ * A disabled SINGLE_ISSUER source has no submitter yet: any thread may
+ * clone from it.  Once enabled, only its submitter may: another thread of
+ * the same process gets EEXIST, and both destinations stay as they were.
+ */
 static void own_single_issuer(void *arg)
 {
 	unsigned int setup_flags = *(unsigned int *)arg;
-	struct src_ref ref;
+	struct thread_clone tc;
 	struct layout l;
 	struct ring src;
 
 	src_layout(&l);
+	CHECK_EQ(0, ring_init(&src, 4, setup_flags | IORING_SETUP_R_DISABLED));
+	register_layout(&src, &tf, &l);
+	tc = (struct thread_clone){ .src = { .fd = src.fd, .l = &l } };
+	CHECK_EQ(0, run_thread(own_thread_fn, &tc));
+
+	/* this thread becomes the submitter */
+	CHECK_EQ(0, ring_register(&src, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
+	tc.expect = -EEXIST;
+	CHECK_EQ(0, run_thread(own_thread_fn, &tc));
+	CTX("the source's submitter");
+	clone_into_dsts(src.fd, 0, &l, 0);
+	clone_into_dsts_registered(src.fd, &l, 0);
+	expect_no_cqe(&src);
+	check_layout(&src, &l);
+	ring_exit(&src);
+}
+
+/*
+ * (a) The source's submitter clones into a disabled SINGLE_ISSUER ring,
+ * which has no submitter yet; a worker thread enables it and from then on
+ * is its submitter: it reads the cloned files, and the source's submitter
+ * can no longer clone into it (EEXIST), which changes nothing.
+ */
+struct handoff {
+	struct ring *r;
+	const struct layout *l;
+	sem_t enabled, tried;
+};
+
+static void *handoff_fn(void *arg)
+{
+	struct handoff *h = arg;
+
+	CTX("worker that enables its ring");
+	CHECK_EQ(0, ring_register(h->r, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
+	check_layout(h->r, h->l);
+	expect_no_cqe(h->r);
+	sem_post(&h->enabled);
+	sem_wait(&h->tried);
+	CTX("worker, after the refused clones");
+	expect_no_cqe(h->r);
+	check_layout(h->r, h->l);
+	check_alloc(h->r, &tf, h->l);
+	return NULL;
+}
+
+static void handoff_disabled(void *arg)
+{
+	unsigned int setup_flags = *(unsigned int *)arg;
+	struct layout l, want = { .nr = 0 };
+	struct handoff h = { .l = &want };
+	__u64 tags[MAX_SLOTS];
+	struct ring src, dst;
+	pthread_t t;
+	int n;
+
+	src_layout(&l);
 	CHECK_EQ(0, ring_init(&src, 4, setup_flags));
 	register_layout(&src, &tf, &l);
-	ref = (struct src_ref){ .fd = src.fd, .l = &l };
-	CHECK_EQ(0, run_thread(own_thread_fn, &ref));
+	CHECK_EQ(0, ring_init(&dst, 16, DEFERRED_DST));
+	CTX("the source's submitter, into a disabled ring");
+	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	layout_clone(&want, &l, 0, 0, 0, tags, &n);
+
+	h.r = &dst;
+	sem_init(&h.enabled, 0, 0);
+	sem_init(&h.tried, 0, 0);
+	CHECK_EQ(0, pthread_create(&t, NULL, handoff_fn, &h));
+	sem_wait(&h.enabled);
+	CTX("the source's submitter, after a worker enabled the destination");
+	CHECK_EQ(-EEXIST, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(-EEXIST, clone_files(&dst, src.fd,
+				      IORING_REGISTER_DST_REPLACE, 0, 0, 0));
+	sem_post(&h.tried);
+	CHECK_EQ(0, pthread_join(t, NULL));
+	sem_destroy(&h.enabled);
+	sem_destroy(&h.tried);
+	ring_exit(&dst);
+	expect_no_cqe(&src);
+	check_layout(&src, &l);
+	ring_exit(&src);
+}
+
+/*
+ * (b) The source's submitter fills a template ring without SINGLE_ISSUER
+ * with one clone, a direct descriptor included; another thread may clone
+ * from the template, and still not from the source.
+ */
+struct template_refs {
+	struct src_ref src, tmpl;
+};
+
+static void *template_thread_fn(void *arg)
+{
+	struct template_refs *t = arg;
+
+	CTX("thread cloning the template");
+	clone_into_dsts(t->tmpl.fd, 0, t->tmpl.l, 0);
+	clone_into_dsts_registered(t->tmpl.fd, t->tmpl.l, 0);
+	CTX("thread cloning the SINGLE_ISSUER source");
+	clone_into_dsts(t->src.fd, 0, t->src.l, -EEXIST);
+	return NULL;
+}
+
+static void template_ring(void *arg)
+{
+	unsigned int setup_flags = *(unsigned int *)arg;
+	struct layout l, want = { .nr = 0 };
+	struct template_refs refs;
+	__u64 tags[MAX_SLOTS];
+	struct ring src, tmpl;
+	int n;
+
+	src_layout(&l);
+	CHECK_EQ(0, ring_init(&src, 4, setup_flags));
+	register_layout(&src, &tf, &l);
+	/* a direct descriptor in the empty slot 2: no normal fd for it */
+	CHECK_EQ(0, ring_open_direct(&src, tf.path[2], O_RDONLY, 2 + 1));
+	l.file[2] = 2;
+	CHECK_EQ(0, ring_init(&tmpl, 4, 0));
+	CHECK_EQ(0, clone_files(&tmpl, src.fd, 0, 0, 0, 0));
+	layout_clone(&want, &l, 0, 0, 0, tags, &n);
+	check_layout(&tmpl, &want);
+
+	refs = (struct template_refs){ .src = { .fd = src.fd, .l = &l },
+				       .tmpl = { .fd = tmpl.fd, .l = &want } };
+	CHECK_EQ(0, run_thread(template_thread_fn, &refs));
+	CTX("template and source after the clones");
+	expect_no_cqe(&tmpl);
+	check_layout(&tmpl, &want);
+	ring_exit(&tmpl);
 	expect_no_cqe(&src);
 	check_layout(&src, &l);
 	ring_exit(&src);
@@ -248,6 +408,11 @@ struct rcase {
 	int read_ret, write_ret;	/* fixed READ / WRITE on the source */
 };
 
+/*
+ * Cloned into unrestricted destinations: a restricted source, however it
+ * got its restrictions and whatever its register restrictions allow, is
+ * EACCES.
+ */
 static const struct rcase rcases[] = {
 	{ "SQE restrictions only", ON_RING, 2,
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED }, false,
@@ -255,10 +420,11 @@ static const struct rcase rcases[] = {
 	{ "register restrictions without CLONE_FILES", ON_RING, 1,
 	  { ALLOW_REG(IORING_REGISTER_FILES_UPDATE) }, false,
 	  -EACCES, TFILE_LEN, TFILE_LEN },
-	{ "register restrictions with CLONE_FILES", ON_RING, 3,
+	/* the source's register_op bitmap opens nothing */
+	{ "register restrictions allowing CLONE_FILES", ON_RING, 3,
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED,
 	    ALLOW_REG(IORING_REGISTER_CLONE_FILES) }, false,
-	  0, TFILE_LEN, -EACCES },
+	  -EACCES, TFILE_LEN, -EACCES },
 	{ "an empty restriction set", ON_RING, 0, { }, false,
 	  -EACCES, -EACCES, -EACCES },
 	{ "SQE restrictions inherited from a thread's task", TASK_THREAD, 2,
@@ -271,7 +437,7 @@ static const struct rcase rcases[] = {
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED,
 	    ALLOW_REG(IORING_REGISTER_FILES2),
 	    ALLOW_REG(IORING_REGISTER_CLONE_FILES) }, false,
-	  0, TFILE_LEN, -EACCES },
+	  -EACCES, TFILE_LEN, -EACCES },
 	{ "SQE restrictions inherited from another process's task",
 	  TASK_PROCESS, 2, { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED }, false,
 	  -EACCES, TFILE_LEN, -EACCES },
@@ -281,7 +447,7 @@ static const struct rcase rcases[] = {
 	  { }, true, -EACCES, TFILE_LEN, -EACCES },
 	{ "a BPF filter and register restrictions with CLONE_FILES", ON_RING,
 	  1, { ALLOW_REG(IORING_REGISTER_CLONE_FILES) }, true,
-	  0, TFILE_LEN, -EACCES },
+	  -EACCES, TFILE_LEN, -EACCES },
 };
 
 /* Allows IORING_OP_READ (a filter returning 1), denies every other op. */
@@ -458,25 +624,34 @@ struct scase {
 	int expect;
 };
 
+/*
+ * The destination must be at least as restricted as the source: one more
+ * restriction on the destination is allowed, one more on the source is
+ * EACCES.
+ */
 static const struct scase scases[] = {
 	{ "both rings created under SQE task restrictions", TASK_SQE,
 	  EXTRA_NONE, 0 },
 	{ "SQE task restrictions, destination with an extra BPF filter",
-	  TASK_SQE, EXTRA_DST_BPF, -EACCES },
+	  TASK_SQE, EXTRA_DST_BPF, 0 },
 	{ "SQE task restrictions, source with an extra BPF filter",
 	  TASK_SQE, EXTRA_SRC_BPF, -EACCES },
 	{ "both rings created under a task BPF filter", TASK_BPF,
 	  EXTRA_NONE, 0 },
 	{ "task BPF filter, destination with an extra BPF filter", TASK_BPF,
-	  EXTRA_DST_BPF, -EACCES },
+	  EXTRA_DST_BPF, 0 },
+	{ "task BPF filter, source with an extra BPF filter", TASK_BPF,
+	  EXTRA_SRC_BPF, -EACCES },
 	{ "task BPF filter, destination with SQE restrictions too", TASK_BPF,
-	  EXTRA_DST_SQE, -EACCES },
+	  EXTRA_DST_SQE, 0 },
 	{ "task BPF filter, source with SQE restrictions too", TASK_BPF,
 	  EXTRA_SRC_SQE, -EACCES },
 	{ "identical SQE restrictions registered on both rings", RING_SQE,
 	  EXTRA_NONE, 0 },
 	{ "ring SQE restrictions, destination allowing one more opcode",
 	  RING_SQE, EXTRA_DST_SQE, -EACCES },
+	{ "ring SQE restrictions, source allowing one more opcode",
+	  RING_SQE, EXTRA_SRC_SQE, 0 },
 };
 
 struct same_rings {
@@ -599,8 +774,7 @@ static void same_restrictions(void *arg)
 	n = 0;
 	if (!sc->expect)
 		layout_clone(&want, &sr.sl, 0, 0, 0, tags, &n);
-	CHECK_EQ(sc->expect ? sc->expect : -EBUSY,
-		 clone_files(&sr.full, sr.src.fd, 0, 0, 0, 0));
+	CHECK_EQ(-EBUSY, clone_files(&sr.full, sr.src.fd, 0, 0, 0, 0));
 	CHECK_EQ(sc->expect, clone_files(&sr.full, sr.src.fd,
 					 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
 	expect_tags(&sr.full, tags, n);
@@ -620,8 +794,186 @@ static void same_restrictions(void *arg)
 	CTX("source");
 	expect_no_cqe(&sr.src);
 	check_layout(&sr.src, &sr.sl);
-	CHECK_EQ(-EACCES, fixed_write(&sr.src, 0, buf, TFILE_LEN, 0));
+	CHECK_EQ(sc->base == RING_SQE && sc->extra == EXTRA_SRC_SQE ?
+		 TFILE_LEN : -EACCES,
+		 fixed_write(&sr.src, 0, buf, TFILE_LEN, 0));
 	ring_exit(&sr.src);
+}
+
+/* ------------- restricted source, restricted destination ------------- */
+
+#define ALLOW_FLAGS(f)	{ .opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, \
+			  .sqe_flags = (f) }
+#define REQUIRE_FIXED	{ .opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED, \
+			  .sqe_flags = IOSQE_FIXED_FILE }
+#define SQE_R		ALLOW_SQE(IORING_OP_READ)
+#define SQE_W		ALLOW_SQE(IORING_OP_WRITE)
+
+/*
+ * Both rings restricted with IORING_REGISTER_RESTRICTIONS.  Every ring
+ * allows fixed reads and, with register restrictions, FILES_UPDATE2, so
+ * that its table can be checked; an enabled destination with register
+ * restrictions allows CLONE_FILES, or it could not issue the clone.
+ */
+struct pcase {
+	const char *name;
+	int src_nr, dst_nr;
+	struct io_uring_restriction src_res[5], dst_res[5];
+	bool dst_disabled;	/* cloned into while still disabled */
+	int expect;
+	int src_write, dst_write;	/* fixed WRITE, dst: after a clone */
+};
+
+static const struct pcase pcases[] = {
+	{ "narrower destination (READ of the source's READ and WRITE)",
+	  3, 2, { SQE_R, SQE_W, ALLOW_FIXED }, { SQE_R, ALLOW_FIXED },
+	  false, 0, TFILE_LEN, -EACCES },
+	{ "wider destination (READ and WRITE, the source READ only)",
+	  2, 3, { SQE_R, ALLOW_FIXED }, { SQE_R, SQE_W, ALLOW_FIXED },
+	  false, -EACCES, -EACCES, TFILE_LEN },
+	{ "destination allowing IOSQE_ASYNC, the source not",
+	  2, 2, { SQE_R, ALLOW_FIXED },
+	  { SQE_R, ALLOW_FLAGS(IOSQE_FIXED_FILE | IOSQE_ASYNC) },
+	  false, -EACCES, -EACCES, -EACCES },
+	{ "destination without the source's IOSQE_ASYNC",
+	  2, 2, { SQE_R, ALLOW_FLAGS(IOSQE_FIXED_FILE | IOSQE_ASYNC) },
+	  { SQE_R, ALLOW_FIXED }, false, 0, -EACCES, -EACCES },
+	{ "source requiring IOSQE_FIXED_FILE, destination allowing it",
+	  2, 2, { SQE_R, REQUIRE_FIXED }, { SQE_R, ALLOW_FIXED },
+	  false, -EACCES, -EACCES, -EACCES },
+	{ "destination requiring IOSQE_FIXED_FILE, source allowing it",
+	  2, 2, { SQE_R, ALLOW_FIXED }, { SQE_R, REQUIRE_FIXED },
+	  false, 0, -EACCES, -EACCES },
+	{ "source register restrictions allowing CLONE_FILES, destination none",
+	  4, 2, { SQE_R, ALLOW_FIXED,
+		  ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
+		  ALLOW_REG(IORING_REGISTER_CLONE_FILES) },
+	  { SQE_R, ALLOW_FIXED }, false, -EACCES, -EACCES, -EACCES },
+	{ "destination register opcodes a subset of the source's",
+	  5, 4, { SQE_R, ALLOW_FIXED,
+		  ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
+		  ALLOW_REG(IORING_REGISTER_CLONE_FILES),
+		  ALLOW_REG(IORING_UNREGISTER_FILES) },
+	  { SQE_R, ALLOW_FIXED, ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
+	    ALLOW_REG(IORING_REGISTER_CLONE_FILES) },
+	  false, 0, -EACCES, -EACCES },
+	{ "destination allowing a register opcode the source does not",
+	  4, 5, { SQE_R, ALLOW_FIXED,
+		  ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
+		  ALLOW_REG(IORING_REGISTER_CLONE_FILES) },
+	  { SQE_R, ALLOW_FIXED, ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
+	    ALLOW_REG(IORING_REGISTER_CLONE_FILES),
+	    ALLOW_REG(IORING_UNREGISTER_FILES) },
+	  false, -EACCES, -EACCES, -EACCES },
+	/* a disabled ring is exempt from its own register restrictions */
+	{ "disabled destination restricted as the source, without CLONE_FILES",
+	  3, 3, { SQE_R, ALLOW_FIXED,
+		  ALLOW_REG(IORING_REGISTER_FILES_UPDATE2) },
+	  { SQE_R, ALLOW_FIXED, ALLOW_REG(IORING_REGISTER_FILES_UPDATE2) },
+	  true, 0, -EACCES, -EACCES },
+};
+
+/* Do @res restrict register opcodes, and allow @op? */
+static bool res_gates(const struct io_uring_restriction *res, int nr,
+		      unsigned int op, bool *allowed)
+{
+	bool gates = false;
+	int i;
+
+	*allowed = false;
+	for (i = 0; i < nr; i++) {
+		if (res[i].opcode != IORING_RESTRICTION_REGISTER_OP)
+			continue;
+		gates = true;
+		*allowed |= res[i].register_op == op;
+	}
+	return gates;
+}
+
+/* Restricts the disabled ring @r, and enables it if @enable. */
+static void restrict_ring(struct ring *r,
+			  const struct io_uring_restriction *res, int nr,
+			  bool enable)
+{
+	CHECK_EQ(0, ring_register(r, IORING_REGISTER_RESTRICTIONS, res, nr));
+	if (enable)
+		CHECK_EQ(0, ring_register(r, IORING_REGISTER_ENABLE_RINGS,
+					  NULL, 0));
+}
+
+static void restricted_pair(void *arg)
+{
+	const struct pcase *pc = arg;
+	struct layout sl, fl, want, none = { .nr = 0 };
+	struct ring src, empty, full;
+	__u64 tags[MAX_SLOTS];
+	char buf[TFILE_LEN];
+	bool may_clone;
+	int n = 0;
+
+	src_layout(&sl);
+	CHECK_EQ(0, ring_init(&src, 8, IORING_SETUP_R_DISABLED));
+	register_layout(&src, &tf, &sl);
+	restrict_ring(&src, pc->src_res, pc->src_nr, true);
+	CHECK_EQ(0, ring_init(&empty, 16, IORING_SETUP_R_DISABLED));
+	restrict_ring(&empty, pc->dst_res, pc->dst_nr, !pc->dst_disabled);
+	CHECK_EQ(0, ring_init(&full, 16, IORING_SETUP_R_DISABLED));
+	fill_dst(&full, &fl);
+	restrict_ring(&full, pc->dst_res, pc->dst_nr, !pc->dst_disabled);
+
+	CTX("table-less destination");
+	CHECK_EQ(pc->expect, clone_files(&empty, src.fd, 0, 0, 0, 0));
+	CTX("populated destination");
+	CHECK_EQ(-EBUSY, clone_files(&full, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(pc->expect, clone_files(&full, src.fd,
+					 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
+	if (pc->dst_disabled) {
+		CTX("destinations enabled after the clones");
+		CHECK_EQ(0, ring_register(&empty, IORING_REGISTER_ENABLE_RINGS,
+					  NULL, 0));
+		CHECK_EQ(0, ring_register(&full, IORING_REGISTER_ENABLE_RINGS,
+					  NULL, 0));
+		/* now their own register restrictions gate the call */
+		if (res_gates(pc->dst_res, pc->dst_nr,
+			      IORING_REGISTER_CLONE_FILES, &may_clone) &&
+		    !may_clone) {
+			CHECK_EQ(-EACCES, clone_files(&empty, src.fd,
+				 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
+			CHECK_EQ(-EACCES, clone_files(&full, src.fd,
+				 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
+		}
+	}
+
+	CTX("table-less destination, checked");
+	want = none;
+	if (!pc->expect)
+		layout_clone(&want, &sl, 0, 0, 0, tags, &n);
+	expect_no_cqe(&empty);
+	check_layout(&empty, &want);
+	CTX("populated destination, checked");
+	want = fl;
+	n = 0;
+	if (!pc->expect)
+		layout_clone(&want, &sl, 0, 0, 0, tags, &n);
+	expect_tags(&full, tags, n);
+	check_layout(&full, &want);
+	/* the destinations' restrictions hold for the cloned files */
+	tfile_content(0, buf);
+	if (!pc->expect) {
+		CHECK_EQ(pc->dst_write,
+			 fixed_write(&empty, 0, buf, TFILE_LEN, 0));
+		CHECK_EQ(pc->dst_write,
+			 fixed_write(&full, 0, buf, TFILE_LEN, 0));
+	}
+	ring_exit(&full);
+	ring_exit(&empty);
+
+	/* the source is unchanged, its restrictions still hold */
+	CTX("source");
+	expect_no_cqe(&src);
+	check_layout(&src, &sl);
+	CHECK_EQ(pc->src_write, fixed_write(&src, 0, buf, TFILE_LEN, 0));
+	ring_exit(&src);
 }
 
 /* ---------------- restricted destinations ---------------- */
@@ -657,7 +1009,7 @@ int main(void)
 	static unsigned int deferred = IORING_SETUP_SINGLE_ISSUER |
 				       IORING_SETUP_DEFER_TASKRUN;
 	static bool no = false, yes = true;
-	char name[160];
+	char name[200];
 	unsigned int i;
 
 	stress_init();
@@ -666,10 +1018,18 @@ int main(void)
 		 foreign_single_issuer, &single, 120);
 	run_test("hostile: DEFER_TASKRUN source of another process: EEXIST",
 		 foreign_single_issuer, &deferred, 120);
-	run_test("hostile: SINGLE_ISSUER source, cloned by a thread of its process",
+	run_test("hostile: SINGLE_ISSUER source: its submitter only, another thread EEXIST",
 		 own_single_issuer, &single, 120);
-	run_test("hostile: DEFER_TASKRUN source, cloned by a thread of its process",
+	run_test("hostile: DEFER_TASKRUN source: its submitter only, another thread EEXIST",
 		 own_single_issuer, &deferred, 120);
+	run_test("hostile: (a) SINGLE_ISSUER source into a disabled ring a thread enables",
+		 handoff_disabled, &single, 120);
+	run_test("hostile: (a) DEFER_TASKRUN source into a disabled ring a thread enables",
+		 handoff_disabled, &deferred, 120);
+	run_test("hostile: (b) SINGLE_ISSUER source, a thread clones its template ring",
+		 template_ring, &single, 120);
+	run_test("hostile: (b) DEFER_TASKRUN source, a thread clones its template ring",
+		 template_ring, &deferred, 120);
 	for (i = 0; i < ARRAY_SIZE(rcases); i++) {
 		snprintf(name, sizeof(name), "hostile: source with %s: %s",
 			 rcases[i].name, rcases[i].expect ? "EACCES" : "allowed");
@@ -679,6 +1039,11 @@ int main(void)
 		snprintf(name, sizeof(name), "hostile: same restrictions? %s: %s",
 			 scases[i].name, scases[i].expect ? "EACCES" : "allowed");
 		run_test(name, same_restrictions, (void *)&scases[i], 120);
+	}
+	for (i = 0; i < ARRAY_SIZE(pcases); i++) {
+		snprintf(name, sizeof(name), "hostile: both restricted, %s: %s",
+			 pcases[i].name, pcases[i].expect ? "EACCES" : "allowed");
+		run_test(name, restricted_pair, (void *)&pcases[i], 120);
 	}
 	run_test("hostile: destination restricted without CLONE_FILES: EACCES",
 		 restricted_destination, &no, 120);

@@ -8,9 +8,16 @@
  *  (c) DST_REPLACE clones over slots with reads in flight, completed by a
  *      writer thread racing the clone: every CQE exactly once, right result;
  *  (d) the thread owning the source closes its fd and exits while another
- *      thread clones from a dup()ed fd or a registered ring index;
- *  (e) 8 workers clone one SINGLE_ISSUER source into their own rings at
- *      once, then do I/O, while the source's submitter reads through it;
+ *      thread clones from a dup()ed fd or a registered ring index; when
+ *      the owner's ring is SINGLE_ISSUER, the clones come from a template
+ *      ring without SINGLE_ISSUER that the owner filled from it, and the
+ *      clones straight from the owner's ring, racing its exit, are EEXIST;
+ *  (e) 8 workers clone one template ring, filled from a SINGLE_ISSUER
+ *      source by its submitter, into their own rings at once, then do
+ *      I/O, while the submitter reads through the source and refills the
+ *      template from it; every third worker's ring was created disabled
+ *      and cloned into by the submitter, and the worker enables it first;
+ *      all get EEXIST from the source itself;
  *  (f) two threads clone into one destination while a third registers,
  *      unregisters, updates and direct-opens/closes the destination's table
  *      (the clone drops the destination's lock to take both in order);
@@ -496,7 +503,8 @@ struct owner {
 	unsigned int setup_flags;
 	const struct tfiles *tf;
 	int sentinel;
-	int dup_fd;
+	int dup_fd;		/* the ring to clone from */
+	int issuer_fd;		/* the owner's SINGLE_ISSUER ring, or -1 */
 	unsigned int delay_us;
 	sem_t ready;
 	volatile bool gone;
@@ -515,19 +523,31 @@ static void d_layout(struct layout *l)
 static void *owner_fn(void *arg)
 {
 	struct owner *o = arg;
+	struct ring r, tmpl;
 	struct layout l;
-	struct ring r;
 	int fd = o->sentinel;
 
 	CHECK_EQ(0, ring_init(&r, 4, o->setup_flags));
 	d_layout(&l);
 	register_layout(&r, o->tf, &l);
 	CHECK_EQ(1, ring_update_files(&r, D_SLOTS - 1, &fd, NULL, 1));
-	o->dup_fd = dup(r.fd);
+	ring_clear(&tmpl);
+	if (o->setup_flags & IORING_SETUP_SINGLE_ISSUER) {
+		/* only we may clone from it: into a template anyone may */
+		CHECK_EQ(0, ring_init(&tmpl, 4, 0));
+		CHECK_EQ(0, clone_files(&tmpl, r.fd, 0, 0, 0, 0));
+		o->issuer_fd = dup(r.fd);
+		CHECK(o->issuer_fd >= 0);
+		o->dup_fd = dup(tmpl.fd);
+	} else {
+		o->issuer_fd = -1;
+		o->dup_fd = dup(r.fd);
+	}
 	CHECK(o->dup_fd >= 0);
 	sem_post(&o->ready);
 	usleep(o->delay_us);
-	ring_exit(&r);		/* closes the owner's fd */
+	ring_exit(&tmpl);
+	ring_exit(&r);		/* closes the owner's fds */
 	o->gone = true;
 	return NULL;		/* and the owner (submitter) exits */
 }
@@ -538,7 +558,7 @@ static void race_owner_exit(void *arg)
 		0, IORING_SETUP_SINGLE_ISSUER,
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 	};
-	unsigned int clones = 0, registered = 0;
+	unsigned int clones = 0, registered = 0, eexist = 0;
 	struct layout want;
 	struct tfiles tf;
 	struct ring dst;
@@ -588,10 +608,25 @@ static void race_owner_exit(void *arg)
 				after++;
 			CHECK_EQ(0, clone_files(&dst, src, cflags, 0, 0, 0));
 			clones++;
+			if (o.issuer_fd < 0)
+				continue;
+			/* its submitter, alive or exiting, is not us */
+			CHECK_EQ(-EEXIST, clone_files(&dst, o.issuer_fd,
+						      IORING_REGISTER_DST_REPLACE,
+						      0, 0, 0));
+			eexist++;
 		}
 		CHECK_EQ(0, pthread_join(t, NULL));
 		CHECK_EQ(0, clone_files(&dst, src, cflags, 0, 0, 0));
 		check_layout(&dst, &want);
+		if (o.issuer_fd >= 0) {
+			/* nor is it once it has exited */
+			CHECK_EQ(-EEXIST, clone_files(&dst, o.issuer_fd,
+						      IORING_REGISTER_DST_REPLACE,
+						      0, 0, 0));
+			check_layout(&dst, &want);
+			close(o.issuer_fd);
+		}
 		if (cflags & IORING_REGISTER_SRC_REGISTERED) {
 			struct io_uring_rsrc_update up = { .offset = src };
 
@@ -608,22 +643,28 @@ static void race_owner_exit(void *arg)
 		sem_destroy(&o.ready);
 	}
 	bound_report("owner exits", &b);
-	printf("  %u clones, %u iterations through a registered index\n",
-	       clones, registered);
+	printf("  %u clones, %u EEXIST from a SINGLE_ISSUER owner's ring, "
+	       "%u iterations through a registered index\n", clones, eexist,
+	       registered);
 	ring_exit(&dst);
 	tfiles_destroy(&tf);
 }
 
-/* ------------- (e) 8 workers clone one source at once ------------- */
+/* ------------- (e) 8 workers clone one template at once ------------- */
 
 #define E_WORKERS	8
 #define E_SLOTS		32
+#define E_HANDED	(IORING_SETUP_R_DISABLED | IORING_SETUP_SINGLE_ISSUER | \
+			 IORING_SETUP_DEFER_TASKRUN)
 
 struct worker {
 	int id;
-	int src_fd;
+	int src_fd;		/* the SINGLE_ISSUER source: EEXIST */
+	int tmpl_fd;		/* the template: allowed */
 	const struct layout *src_l;
 	pthread_barrier_t *start;
+	struct ring r;		/* handed: created and cloned into by main */
+	bool handed;
 };
 
 static void *worker_fn(void *arg)
@@ -634,50 +675,61 @@ static void *worker_fn(void *arg)
 	};
 	struct worker *w = arg;
 	struct layout want = *w->src_l;
-	unsigned int src = w->src_fd, cflags = 0;
-	struct ring r;
+	unsigned int src = w->tmpl_fd, cflags = 0;
+	struct ring *r = &w->r;
 	unsigned int i;
 
-	CHECK_EQ(0, ring_init(&r, 16, flags[w->id % 3]));
+	for (i = 0; i < want.nr; i++)
+		want.tag[i] = 0;
+	if (w->handed) {
+		/* (a): this thread becomes the submitter of its ring */
+		CHECK_EQ(0, ring_register(r, IORING_REGISTER_ENABLE_RINGS,
+					  NULL, 0));
+		check_layout(r, &want);
+		cflags = IORING_REGISTER_DST_REPLACE;
+	} else {
+		CHECK_EQ(0, ring_init(r, 16, flags[w->id % 3]));
+	}
 	if (w->id % 2) {
 		/* registered ring indexes are per task: register it here */
 		struct io_uring_rsrc_update up = {
-			.offset = -1U, .data = w->src_fd,
+			.offset = -1U, .data = w->tmpl_fd,
 		};
 
-		CHECK_EQ(1, ring_register(&r, IORING_REGISTER_RING_FDS, &up, 1));
+		CHECK_EQ(1, ring_register(r, IORING_REGISTER_RING_FDS, &up, 1));
 		src = up.offset;
-		cflags = IORING_REGISTER_SRC_REGISTERED;
+		cflags |= IORING_REGISTER_SRC_REGISTERED;
 	}
 	pthread_barrier_wait(w->start);
-	CHECK_EQ(0, clone_files(&r, src, cflags, 0, 0, 0));
-	for (i = 0; i < want.nr; i++)
-		want.tag[i] = 0;
-	check_layout(&r, &want);
+	/* the source is its submitter's alone, also while it reads */
+	CHECK_EQ(-EEXIST, clone_files(r, w->src_fd,
+				      IORING_REGISTER_DST_REPLACE, 0, 0, 0));
+	CHECK_EQ(0, clone_files(r, src, cflags, 0, 0, 0));
+	check_layout(r, &want);
 	/* again, a range moved up by one slot, growing the table */
-	CHECK_EQ(0, clone_files(&r, src, cflags | IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(r, src, cflags | IORING_REGISTER_DST_REPLACE,
 				0, 1, E_SLOTS));
 	for (i = E_SLOTS; i > 0; i--)
 		want.file[i] = w->src_l->file[i - 1];
 	want.nr = E_SLOTS + 1;
-	check_layout(&r, &want);
-	expect_no_cqe(&r);
-	ring_exit(&r);		/* the registered index goes with the thread */
+	check_layout(r, &want);
+	expect_no_cqe(r);
+	ring_exit(r);		/* the registered index goes with the thread */
 	return NULL;
 }
 
 static void race_workers(void *arg)
 {
-	struct layout l = { .nr = E_SLOTS };
+	struct layout l = { .nr = E_SLOTS }, tl;
 	struct worker w[E_WORKERS];
 	pthread_t t[E_WORKERS];
 	pthread_barrier_t start;
-	unsigned int i, reads = 0;
+	unsigned int i, reads = 0, refills = 0, handed = 0;
 	__u64 tags[MAX_SLOTS];
-	struct ring src;
+	struct ring src, tmpl;
 	struct bound b;
 	struct tfiles tf;
-	int sp[2], fd;
+	int sp[2], fd, n;
 
 	(void)arg;
 	tfiles_create(&tf, E_SLOTS);
@@ -693,6 +745,11 @@ static void race_workers(void *arg)
 	CHECK_EQ(1, ring_update_files(&src, 6, &fd, NULL, 1));	/* untagged */
 	l.file[6] = SENTINEL;
 	close(sp[1]);
+	/* (b): a template without SINGLE_ISSUER, filled by the submitter */
+	CHECK_EQ(0, ring_init(&tmpl, 4, 0));
+	CHECK_EQ(0, clone_files(&tmpl, src.fd, 0, 0, 0, 0));
+	memset(&tl, 0, sizeof(tl));
+	layout_clone(&tl, &l, 0, 0, 0, tags, &n);
 
 	bound_start(&b, 50);
 	for (; bound_more(&b); b.done++) {
@@ -700,21 +757,48 @@ static void race_workers(void *arg)
 		pthread_barrier_init(&start, NULL, E_WORKERS + 1);
 		for (i = 0; i < E_WORKERS; i++) {
 			w[i] = (struct worker){ .id = i, .src_fd = src.fd,
-					       .src_l = &l, .start = &start };
+					       .tmpl_fd = tmpl.fd, .src_l = &l,
+					       .start = &start,
+					       .handed = i % 3 == 2 };
+			if (w[i].handed) {
+				/* (a): disabled, no submitter yet */
+				CHECK_EQ(0, ring_init(&w[i].r, 16, E_HANDED));
+				CHECK_EQ(0, clone_files(&w[i].r, src.fd, 0, 0,
+							0, 0));
+				handed++;
+			}
 			CHECK_EQ(0, pthread_create(&t[i], NULL, worker_fn, &w[i]));
 		}
 		pthread_barrier_wait(&start);
-		/* the submitter keeps using the source meanwhile */
-		for (i = 0; i < 2 * E_SLOTS; i++, reads++)
+		/*
+		 * The submitter keeps using the source meanwhile, and refills
+		 * the template from it: the same files, so every worker's
+		 * clone gets them whichever table it sees.
+		 */
+		for (i = 0; i < 2 * E_SLOTS; i++, reads++) {
 			CHECK_EQ(slot_expect(l.file[i % E_SLOTS]),
 				 slot_file(&src, i % E_SLOTS));
+			if (i % 8)
+				continue;
+			CHECK_EQ(0, clone_files(&tmpl, src.fd,
+						IORING_REGISTER_DST_REPLACE,
+						0, 0, 0));
+			refills++;
+		}
 		for (i = 0; i < E_WORKERS; i++)
 			CHECK_EQ(0, pthread_join(t[i], NULL));
 		pthread_barrier_destroy(&start);
 	}
 	bound_report("rounds of 8 concurrent cloners", &b);
-	printf("  %u clones, %u source reads meanwhile\n",
-	       b.done * E_WORKERS * 2, reads);
+	printf("  %u clones from the template, %u EEXIST from the source, "
+	       "%u rings cloned into while disabled and enabled by their "
+	       "worker; %u source reads and %u template refills meanwhile\n",
+	       b.done * E_WORKERS * 2, b.done * E_WORKERS, handed, reads,
+	       refills);
+	/* the template's slots are untagged: refilling it posted nothing */
+	expect_no_cqe(&tmpl);
+	check_layout(&tmpl, &tl);
+	ring_exit(&tmpl);
 	CHECK_EQ(0, ring_unregister_files(&src));
 	expect_tags(&src, tags, layout_tags(&l, tags));
 	ring_exit(&src);
@@ -1022,7 +1106,8 @@ int main(int argc, char **argv)
 		  race_inflight, &deferred },
 		{ 'd', "source owner closes and exits during clones",
 		  race_owner_exit, NULL },
-		{ 'e', "8 workers clone one source at once", race_workers, NULL },
+		{ 'e', "8 workers clone one template at once", race_workers,
+		  NULL },
 		{ 'f', "clones into a destination whose table changes",
 		  race_dst_changes, NULL },
 		{ 'g', "clone while another thread enables the destination",
