@@ -16,3 +16,4 @@ grep -q 'WARNING:' "$CACHE_DIR/logs/log-scan-proof.log" ||
 	die "lkdtm did not WARN (is CONFIG_LKDTM in the debug kernel?)"
 [ "$rc" = 126 ] || die "vm-run exited $rc on a guest log holding a WARNING, not 126"
 stage "log scan: a kernel WARNING fails the run (vm-run exit 126)"
+echo "1 passed, 0 failed"

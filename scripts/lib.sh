@@ -201,7 +201,8 @@ git_import_dir() {
 # the VM, from the guest's own SUMMARY line ("N passed, N failed[, N
 # skipped]", empty if it never printed one) and vm-run.sh's status: a
 # kernel report (126), a run that never reported, or a failed run that
-# counted no failure each add one failure. Returns non-zero on failure.
+# counted no failure each add one failure, and so does every skip. Returns
+# non-zero on failure.
 # usage: vm_summary VM_STATUS SUMMARY
 vm_summary() {
 	local rc=$1 summary=$2 passed=0 failed=0 skipped=0
@@ -216,6 +217,11 @@ vm_summary() {
 	elif [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
 		echo "the VM run failed (status $rc): counted as a failure"
 		failed=$((failed + 1))
+	fi
+	# the gate kernels have what every test needs: a skip hides a hole
+	if [ "$skipped" != 0 ]; then
+		echo "$skipped skipped: each counted as a failure"
+		failed=$((failed + skipped))
 	fi
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
