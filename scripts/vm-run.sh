@@ -13,10 +13,12 @@
 #   --mem MB               guest memory (default 2048)
 #   --smp N                guest CPUs (default 2)
 #   --qemu-opt OPT         extra QEMU option (repeatable), e.g. -icount shift=0
+#   --append ARG           extra kernel command-line argument (repeatable),
+#                          e.g. slab_nomerge
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=debug timeout=1200 mem=2048 smp=2 log= dirs=() qemu_extra=()
+kernel=debug timeout=1200 mem=2048 smp=2 log= dirs=() qemu_extra=() append=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--qemu-opt) read -r -a o <<<"$2"; qemu_extra+=("${o[@]}"); shift 2 ;;
+	--append) append+=" $2"; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -61,7 +64,7 @@ timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -net none -monitor none -serial stdio \
 	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 rdinit=/init" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 rdinit=/init$append" \
 	"${qemu_extra[@]}" </dev/null >"$log" 2>&1
 qemu_rc=$?
 set -e

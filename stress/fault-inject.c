@@ -2,37 +2,93 @@
 /*
  * Fault injection: fail the 1st, 2nd, ... slab allocation inside one
  * IORING_REGISTER_CLONE_FILES call (/proc/thread-self/fail-nth with
- * failslab) until the call runs without an injected failure.  After every
- * injected failure the call must have returned -ENOMEM and both rings must
- * be exactly as before: every slot's file, no tag CQE, the table size, the
- * slot IORING_FILE_INDEX_ALLOC picks, and the tags still registered.
+ * failslab).  After every injected failure the call must have returned
+ * -ENOMEM and both rings must be exactly as before: every slot's file, no
+ * tag CQE, the table size, the slot IORING_FILE_INDEX_ALLOC picks, and the
+ * tags still registered; or, for a failure the kernel absorbs, the call
+ * must have succeeded with a complete result.
  *
- * Two passes over every variant:
+ * The injection points are not just counted but predicted, point by point,
+ * from the tables involved (model_clone()), after the kernel's
+ * io_clone_file_table() and io_alloc_file_tables():
+ *  - the new table, io_rsrc_data_alloc(): one kvmalloc of nr_files
+ *    pointers.  Up to a page it is one kmalloc whose failure fails the call;
+ *    above a page and up to KMALLOC_MAX_CACHE_SIZE (8 KiB) it is a kmalloc
+ *    whose failure kvmalloc absorbs by falling back to vmalloc (the call
+ *    succeeds with a vmalloc'd table; vmalloc's own allocations come after
+ *    the injected failure, so they are not points); above 8 KiB kmalloc
+ *    goes straight to the page allocator, which failslab does not see (and
+ *    the debug config has no CONFIG_FAIL_PAGE_ALLOC): no point at all;
+ *  - the bitmap, bitmap_zalloc(): one kmalloc (8 KiB for 65536 slots);
+ *  - one node, io_rsrc_node_alloc(), a kmalloc of 24 bytes (kmalloc-cg-32)
+ *    per occupied slot of the cloned source range, unless the
+ *    destination's node cache (ctx->node_cache) has one: a fresh ring's
+ *    cache is empty, a ring that freed nodes keeps up to 128 of them.
+ *    Every attempt uses a fresh destination ring that has freed no node
+ *    (registering a table allocates nodes and frees none, and the nodes a
+ *    DST_REPLACE replaces are freed only after the clone's allocations), so
+ *    that every node is a kmalloc; except in the one variant whose
+ *    destination registered and unregistered 30 files first: its first 30
+ *    nodes come from the cache, the rest are kmalloc'd.
+ *
+ * Two passes:
+ *  - kmalloc-cg caches only (failslab cache-filter with the kmalloc-cg-*
+ *    caches flagged in /sys/kernel/slab; flagging needs unmerged caches, so
+ *    the kernel boots with slab_nomerge): the clone's allocations are all
+ *    GFP_KERNEL_ACCOUNT, so these are exactly its points, and the model
+ *    must match exactly: ENOMEM where it says, the vmalloc fallback where
+ *    it says, and the first fail-nth at which the clone succeeds with no
+ *    failure injected is the number of points + 1.  Unaccounted kmalloc
+ *    caches are not flagged: SLUB allocates its per-CPU "sheaves" there
+ *    (a kmalloc when a cache's sheaves run out, on allocation or free,
+ *    depending on history and CPU), and vmalloc's vm_struct and page array;
+ *    then two failures at once: fail-nth fails the 8 KiB table's kmalloc
+ *    attempt (kvmalloc falls back to vmalloc) and failslab's own counters
+ *    (task filter, times, space) fail one later allocation, the bitmap or a
+ *    node, so that the error path frees a vmalloc'd table;
  *  - any slab cache: fail-nth also counts kmemleak's metadata allocation
- *    made for every object, whose failure kmemleak absorbs (it falls back
- *    to its memory pool).  Such a call succeeds; then its result is checked
- *    as a complete clone;
- *  - kmalloc caches only (failslab cache-filter with the kmalloc-* caches
- *    flagged in /sys/kernel/slab): every injected failure hits the clone's
- *    own allocations (table, bitmap, nodes) and must give ENOMEM.
+ *    made right after every tracked object (slab objects and large
+ *    kmallocs), whose failure kmemleak absorbs (it falls back to its memory
+ *    pool), and the empty sheaves SLUB allocates (their failure is absorbed
+ *    too, and each is tracked by kmemleak).  The model has kmemleak's
+ *    points; the sheaves make the rest history-dependent, so this pass
+ *    checks the first point exactly and then every outcome, and the count
+ *    only as the model's plus two per sheaf (at least the model's, an even
+ *    number more).
+ * "--skew N" makes every model N points too long (or short), to see these
+ * checks fail: every subtest fails with an odd N.
  *
- * Every attempt uses a fresh destination ring, so that the nodes come from
- * kmalloc and not from the ring's node cache; tables have at most 64 slots,
- * so that kvmalloc uses kmalloc too.  The source holds a pipe's write end:
- * once all rings are gone, its read end must see EOF (no reference leaked).
+ * Tables: the small variants have at most 64 slots (kvmalloc is one
+ * kmalloc) and are checked slot by slot; two large ones grow the populated
+ * 64-slot destination to 1024 slots (8 KiB of pointers: the vmalloc
+ * fallback) and to 65536 slots (512 KiB of pointers from the page
+ * allocator, an 8 KiB bitmap), checked by table size and a sample of
+ * slots, the latter at a sample of its points.  /proc/vmallocinfo shows
+ * whether a table was vmalloc'd (caller io_rsrc_data_alloc): exactly when
+ * the model says the fallback was taken.
  *
- * One variant clones a ring into itself (DST_REPLACE, overlapping ranges,
- * growing the table): its fresh ring is source and destination, holds the
- * pipe's write end in a slot of the copied range, and must be exactly as
- * before after every injected failure.
+ * The source holds a pipe's write end: once all rings are gone, its read
+ * end must see EOF (no reference leaked).  One variant clones a ring into
+ * itself (DST_REPLACE, overlapping ranges, growing the table): its fresh
+ * ring is source and destination, holds the pipe's write end in a slot of
+ * the copied range, and must be exactly as before after every injected
+ * failure.
+ *
+ * Nothing here is skipped: a missing failslab, fail-nth, make-it-fail,
+ * cache filter or vmallocinfo, or io_uring itself, is a failure.
  */
 
 #include "stress.h"
 #include <dirent.h>
 
 #define NSLOTS		64
-#define MAX_POINTS	1000
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
+#define VMALLOCINFO	"/proc/vmallocinfo"
+
+#define PAGE_SZ			4096UL
+#define KMALLOC_MAX_CACHE	(2 * PAGE_SZ)	/* KMALLOC_MAX_CACHE_SIZE */
+#define NODE_SIZE		24	/* sizeof(struct io_rsrc_node) */
+#define NODE_OBJ		32	/* object size of its cache, kmalloc-cg-32 */
 
 #define SRC_TAG(slot)	(0x5ec0000ULL + (slot))
 #define DST_TAG(slot)	(0xd570000ULL + (slot))
@@ -43,6 +99,7 @@ struct variant {
 	unsigned int range_off, range_len;	/* narrowed alloc range */
 	unsigned int flags, src_off, dst_off, nr;
 	bool self;			/* the destination is its own source */
+	unsigned int warm;		/* nodes the destination freed first */
 };
 
 static const struct variant variants[] = {
@@ -54,19 +111,65 @@ static const struct variant variants[] = {
 	{ "ranged clone into an empty ring", 0, 0, 0, 0, 10, 20, 24 },
 	{ "self clone: overlapping DST_REPLACE within a tagged ring, growing it",
 	  48, 0, 0, IORING_REGISTER_DST_REPLACE, 4, 12, 40, true },
+	{ "full clone into a ring whose node cache holds 30 nodes", 0, 0, 0,
+	  0, 0, 0, 0, false, 30 },
 };
+
+/*
+ * Large tables: a DST_REPLACE into the populated tagged 64-slot
+ * destination that grows it to @table slots.  @sampled: inject at a sample
+ * of the points (the first six, a few later ones, the last three, one past
+ * the end) instead of every one.
+ */
+struct big_variant {
+	const char *name;
+	unsigned int src_nr;		/* source table size */
+	unsigned int src_off, dst_off, nr;
+	unsigned int table;		/* the destination's new size */
+	bool sampled;
+};
+
+static const struct big_variant bigs[] = {
+	{ "1024-slot table, 8 KiB of pointers: kvmalloc's vmalloc fallback; "
+	  "the source cloned into its last 64 slots", NSLOTS, 0, 960, NSLOTS,
+	  1024, false },
+	{ "65536-slot table, 512 KiB of pointers and an 8 KiB bitmap: "
+	  "DST_REPLACE by a 65536-slot source holding 1122 files", 65536, 0, 0,
+	  0, 65536, true },
+};
+
+#define VMALLOC_BIG	0	/* bigs[] entry the two-failure pass uses */
 
 #define SELF_SENTINEL	5	/* slot of the self variant's pipe write end */
 
-/* failslab fails allocations from any slab cache, or kmalloc caches only */
-enum mode { ANY_CACHE, KMALLOC_ONLY };
+/* failslab fails allocations from any slab cache, or kmalloc-cg-* only */
+enum mode { ANY_CACHE, ACCOUNTED };
+
+static const char *const mode_name[] = {
+	[ANY_CACHE] = "any slab cache",
+	[ACCOUNTED] = "kmalloc-cg caches",
+};
 
 struct run {
 	const struct variant *v;
+	const struct big_variant *b;
 	enum mode mode;
 };
 
+static bool kmemleak_on;	/* kmemleak tracks (and allocates for) objects */
+static int skew;		/* --skew: points the model adds (or drops) */
+
+/* ---- fail-nth ---- */
+
 static int fail_nth_fd = -1;
+
+static void open_fail_nth(void)
+{
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (fail_nth_fd < 0)
+		die_at(__FILE__, __LINE__, "/proc/thread-self/fail-nth: %s",
+		       strerror(errno));
+}
 
 static void set_fail_nth(unsigned int n)
 {
@@ -84,10 +187,259 @@ static unsigned int get_fail_nth(void)
 	return strtoul(buf, NULL, 10);
 }
 
+static long read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_at(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+	CHECK(read(fd, buf, sizeof(buf) - 1) > 0);
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+static void write_or_die(const char *path, const char *val)
+{
+	int ret = write_file(path, val);
+
+	if (ret)
+		die_at(__FILE__, __LINE__, "writing %s to %s: %s", val, path,
+		       strerror(-ret));
+}
+
+/* Tables whose pointer array io_rsrc_data_alloc() got from vmalloc. */
+static int vmalloc_tables(void)
+{
+	FILE *f = fopen(VMALLOCINFO, "re");
+	size_t len = 0;
+	char *line = NULL;
+	int n = 0;
+
+	if (!f)
+		die_at(__FILE__, __LINE__, VMALLOCINFO ": %s", strerror(errno));
+	while (getline(&line, &len, f) > 0)
+		if (strstr(line, " io_rsrc_data_alloc+"))
+			n++;
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/* ---- the model: what failing the n-th failslab point of a clone does ---- */
+
+enum kind { P_NONE, P_ENOMEM, P_KMEMLEAK, P_VMALLOC };
+
+static const char *const kind_name[] = {
+	[P_NONE] = "no failure injected",
+	[P_ENOMEM] = "ENOMEM",
+	[P_KMEMLEAK] = "a kmemleak metadata failure, absorbed",
+	[P_VMALLOC] = "a kmalloc failure kvmalloc absorbs with vmalloc",
+};
+
+struct model {
+	unsigned int nr, cap;		/* points */
+	unsigned char *kind;		/* kind[n - 1]: failing point n */
+	char what[160];
+};
+
+/* One allocation of @size; @kind: what failing its kmalloc does. */
+static void model_alloc(struct model *m, enum mode mode, size_t size,
+			enum kind kind)
+{
+	CHECK(m->nr + 2 <= m->cap);
+	/* larger kmallocs go to the page allocator: no failslab point */
+	if (size <= KMALLOC_MAX_CACHE)
+		m->kind[m->nr++] = kind;
+	/* kmemleak_alloc() right after the object, slab or page-backed */
+	if (mode == ANY_CACHE && kmemleak_on)
+		m->kind[m->nr++] = P_KMEMLEAK;
+}
+
 /*
- * 49 of 64 slots occupied, all tagged: file i in slot i, slots 4k+2 empty
- * but slot 2, which holds the sentinel pipe's write end.
+ * The failslab points of one clone building a table of @nr_files slots and
+ * kmalloc'ing @nodes nodes, in the order io_clone_file_table() makes them.
  */
+static void model_clone(struct model *m, enum mode mode,
+			unsigned int nr_files, unsigned int nodes)
+{
+	size_t table = (size_t)nr_files * sizeof(void *);
+	size_t bitmap = (nr_files + 63) / 64 * sizeof(long);
+	unsigned int i;
+
+	m->cap = 2 * (nodes + 2) + (skew > 0 ? skew : 0);
+	m->kind = calloc(m->cap, 1);
+	CHECK(m->kind != NULL);
+	m->nr = 0;
+	model_alloc(m, mode, table, table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
+	model_alloc(m, mode, bitmap, P_ENOMEM);
+	for (i = 0; i < nodes; i++)
+		model_alloc(m, mode, NODE_SIZE, P_ENOMEM);
+	if (skew > 0) {
+		for (i = 0; i < (unsigned int)skew; i++)
+			m->kind[m->nr++] = P_ENOMEM;
+	} else if (skew < 0) {
+		m->nr = (unsigned int)-skew > m->nr ? 0 : m->nr + skew;
+	}
+	snprintf(m->what, sizeof(m->what),
+		 "table of %u slots (%zu B%s), bitmap (%zu B), %u node kmallocs%s%s",
+		 nr_files, table,
+		 table > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
+		 table > PAGE_SZ ? ", vmalloc fallback" : "", bitmap, nodes,
+		 mode == ANY_CACHE && kmemleak_on ? ", each with kmemleak's" : "",
+		 skew ? ", SKEWED by --skew" : "");
+}
+
+static unsigned int model_count(const struct model *m, enum kind kind)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < m->nr; i++)
+		n += m->kind[i] == kind;
+	return n;
+}
+
+/* ---- one attempt ---- */
+
+struct outcome {
+	int ret;
+	unsigned int left;	/* fail-nth after the call: 0 if it fired */
+	int vtables;		/* vmalloc'd tables it added, -1: not watched */
+};
+
+static void inject(struct ring *dst, int src_fd, unsigned int flags,
+		   unsigned int src_off, unsigned int dst_off, unsigned int nr,
+		   unsigned int n, bool watch, struct outcome *o)
+{
+	int before = watch ? vmalloc_tables() : 0;
+
+	set_fail_nth(n);
+	o->ret = clone_files(dst, src_fd, flags, src_off, dst_off, nr);
+	o->left = get_fail_nth();
+	if (o->left)
+		set_fail_nth(0);
+	o->vtables = watch ? vmalloc_tables() - before : -1;
+}
+
+/* The outcome of failing point @n is what the model says; returns its kind. */
+static enum kind expect_outcome(const struct model *m, unsigned int n,
+				const struct outcome *o)
+{
+	enum kind k = n <= m->nr ? m->kind[n - 1] : P_NONE;
+	int want = k == P_ENOMEM ? -ENOMEM : 0;
+
+	if (k == P_NONE && !o->left)
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u: a failure was injected (ret %d): the clone "
+		       "makes more failslab points than the %u of the model",
+		       n, o->ret, m->nr);
+	if (k == P_NONE && o->left != n - m->nr)
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u: the clone made %u failslab points, the "
+		       "model %u", n, n - o->left, m->nr);
+	if (k != P_NONE && o->left)
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u: no failure injected (ret %d): the clone "
+		       "made only %u failslab points, the model expects %u (%s)",
+		       n, o->ret, n - o->left, m->nr, kind_name[k]);
+	if (o->ret != want)
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u (%s): the clone returned %d, not %d", n,
+		       kind_name[k], o->ret, want);
+	if (o->vtables >= 0 && o->vtables != (k == P_VMALLOC))
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u (%s): %d vmalloc'd tables more in "
+		       VMALLOCINFO ", expected %d (a table above 8 KiB falls "
+		       "back only if the page allocator has no free block of "
+		       "its size)", n, kind_name[k], o->vtables,
+		       k == P_VMALLOC);
+	return k;
+}
+
+/*
+ * The any-cache pass: point 1 is the table's kmalloc (or, for a table from
+ * the page allocator, kmemleak's object for it) as in the model; after it
+ * the slab allocator's sheaves may add points, so a failure must only give
+ * ENOMEM or be absorbed.  Returns what happened.
+ */
+static enum kind any_outcome(const struct model *m, unsigned int n,
+			     const struct outcome *o)
+{
+	enum kind k;
+
+	if (n == 1 && m->nr)
+		return expect_outcome(m, n, o);
+	if (o->vtables > 0)
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u: the table was vmalloc'd, but only failing "
+		       "point 1 makes kvmalloc fall back (or a page allocator "
+		       "without a free block of the table's size)", n);
+	k = o->left ? P_NONE : o->ret == -ENOMEM ? P_ENOMEM : P_KMEMLEAK;
+	if (k != P_ENOMEM && o->ret)
+		die_at(__FILE__, __LINE__,
+		       "fail-nth %u (%s): the clone returned %d", n,
+		       k == P_NONE ? kind_name[k] : "absorbed", o->ret);
+	return k;
+}
+
+static enum kind check_outcome(enum mode mode, const struct model *m,
+			       unsigned int n, const struct outcome *o)
+{
+	return mode == ACCOUNTED ? expect_outcome(m, n, o) :
+	       any_outcome(m, n, o);
+}
+
+/*
+ * A clone that made @points failslab points with none failed: the model's
+ * exactly (accounted pass), or the model's plus two per empty sheaf the
+ * slab allocator allocated, the sheaf and its kmemleak object.
+ */
+static void check_count(enum mode mode, const struct model *m,
+			unsigned int points)
+{
+	if (mode == ACCOUNTED && points != m->nr)
+		die_at(__FILE__, __LINE__,
+		       "the clone made %u failslab points, the model %u",
+		       points, m->nr);
+	if (mode == ANY_CACHE && (points < m->nr || (points - m->nr) % 2))
+		die_at(__FILE__, __LINE__,
+		       "the clone made %u failslab points: not the model's "
+		       "%u plus an even number (an empty sheaf and its "
+		       "kmemleak object)", points, m->nr);
+}
+
+static void print_result(enum mode mode, const struct model *m,
+			 unsigned int points, unsigned int tried,
+			 unsigned int enomem, unsigned int absorbed, bool self)
+{
+	char extra[80] = "";
+
+	if (mode == ANY_CACHE)
+		snprintf(extra, sizeof(extra),
+			 " + %u for %u empty sheaves", points - m->nr,
+			 (points - m->nr) / 2);
+	printf("  %u injection points (model: %u: %s%s): %u tried, %u gave "
+	       "ENOMEM with %s unchanged, %u absorbed (call succeeded, result "
+	       "checked)\n", points, m->nr, m->what, extra, tried, enomem,
+	       self ? "the ring" : "both rings", absorbed);
+}
+
+/* ---- the small variants: every slot checked ---- */
+
+/*
+ * 49 of the first 64 slots occupied: file i in slot i, slots 4k+2 empty
+ * but slot 2, which holds the sentinel pipe's write end; in a larger
+ * source, every 61st slot holds file slot % 64 (1073 more in 65536 slots).
+ */
+static int src_file(unsigned int i)
+{
+	if (i >= NSLOTS)
+		return i % 61 ? EMPTY : (int)(i % NSLOTS);
+	if (i == 2)
+		return SENTINEL;
+	return i % 4 == 2 ? EMPTY : (int)i;
+}
+
 static void src_layout(struct layout *l)
 {
 	unsigned int i;
@@ -95,32 +447,52 @@ static void src_layout(struct layout *l)
 	memset(l, 0, sizeof(*l));
 	l->nr = NSLOTS;
 	for (i = 0; i < NSLOTS; i++) {
-		l->file[i] = i % 4 == 2 ? EMPTY : (int)i;
+		l->file[i] = src_file(i);
 		l->tag[i] = SRC_TAG(i);
 	}
-	l->file[2] = SENTINEL;
 }
 
 /* file 63 - i in slot i, slots 3k+1 empty, all tagged. */
-static void dst_layout(struct layout *l, const struct variant *v)
+static void dst_layout(struct layout *l, unsigned int nr, bool self)
 {
 	unsigned int i;
 
 	memset(l, 0, sizeof(*l));
-	l->nr = v->dst_nr;
-	for (i = 0; i < v->dst_nr; i++) {
+	l->nr = nr;
+	for (i = 0; i < nr; i++) {
 		l->file[i] = i % 3 == 1 ? EMPTY : (int)(NSLOTS - 1 - i);
 		l->tag[i] = DST_TAG(i);
 	}
-	if (v->self)
+	if (self)
 		l->file[SELF_SENTINEL] = SENTINEL;
+}
+
+static unsigned int occupied(const struct layout *l, unsigned int off,
+			     unsigned int nr)
+{
+	unsigned int i, n = 0;
+
+	for (i = off; i < off + nr; i++)
+		n += l->file[i] != EMPTY;
+	return n;
 }
 
 static void make_dst(struct ring *dst, struct layout *l,
 		     const struct variant *v, const struct tfiles *tf)
 {
 	CHECK_EQ(0, ring_init(dst, 64, 0));	/* room for 64 tag CQEs */
-	dst_layout(l, v);
+	if (v->warm) {
+		int fds[MAX_SLOTS];
+		unsigned int i;
+
+		/* leaves v->warm nodes in the ring's node cache */
+		for (i = 0; i < v->warm; i++)
+			fds[i] = tf->fd[i];
+		CHECK_EQ(0, ring_register_files(dst, fds, v->warm));
+		CHECK_EQ(0, ring_unregister_files(dst));
+		expect_no_cqe(dst);
+	}
+	dst_layout(l, v->dst_nr, v->self);
 	if (!l->nr)
 		return;
 	register_layout(dst, tf, l);
@@ -154,16 +526,16 @@ static void run_variant(void *arg)
 {
 	const struct run *run = arg;
 	const struct variant *v = run->v;
-	unsigned int n, left, enomem = 0, absorbed = 0;
+	unsigned int n, nr, nodes, cached, enomem = 0, absorbed = 0;
 	struct layout sl, dl, want;
 	struct ring src, dst;
 	__u64 replaced[MAX_SLOTS];
+	struct outcome o;
 	struct tfiles tf;
-	int ret, nr_replaced, sp[2];
+	struct model m;
+	int nr_replaced, sp[2];
 
-	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	if (fail_nth_fd < 0)
-		skip_test("/proc/thread-self/fail-nth: %s", strerror(errno));
+	open_fail_nth();
 	tfiles_create(&tf, NSLOTS);
 	sentinel_pipe(sp);
 	tf.sentinel = sp[1];
@@ -175,40 +547,50 @@ static void run_variant(void *arg)
 		tf.sentinel = -1;
 	}
 
-	for (n = 1; n <= MAX_POINTS; n++) {
+	/*
+	 * The model: the clone's table, bitmap and one node per occupied
+	 * source slot of the range, less the nodes the destination's cache
+	 * holds: the warm-up leaves v->warm there, registering the
+	 * destination's table takes one per occupied slot.
+	 */
+	dst_layout(&dl, v->dst_nr, v->self);
+	nr = v->nr ? v->nr : v->self ? dl.nr : sl.nr;
+	nodes = occupied(v->self ? &dl : &sl, v->src_off, nr);
+	cached = v->warm > occupied(&dl, 0, dl.nr) ?
+		 v->warm - occupied(&dl, 0, dl.nr) : 0;
+	model_clone(&m, run->mode,
+		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr,
+		    nodes > cached ? nodes - cached : 0);
+
+	/* until no failure was injected: the model says where */
+	for (n = 1, o.left = 0; !o.left; n++) {
+		enum kind k;
+
 		CTX("%s, failing allocation %u", v->name, n);
+		CHECK(n <= 4 * m.nr + 100);
 		make_dst(&dst, &dl, v, &tf);
 		want = dl;
 		layout_clone(&want, v->self ? &dl : &sl, v->src_off,
 			     v->dst_off, v->nr, replaced, &nr_replaced);
 
-		set_fail_nth(n);
-		ret = clone_files(&dst, v->self ? dst.fd : src.fd, v->flags,
-				  v->src_off, v->dst_off, v->nr);
-		left = get_fail_nth();
-		if (left)
-			set_fail_nth(0);
-
-		if (left || !ret) {
+		inject(&dst, v->self ? dst.fd : src.fd, v->flags, v->src_off,
+		       v->dst_off, v->nr, n, false, &o);
+		k = check_outcome(run->mode, &m, n, &o);
+		if (k == P_ENOMEM) {
+			enomem++;
+			check_dst(&dst, &dl, &tf);
+		} else {
 			/* no failure injected, or one the kernel absorbed */
-			CHECK_EQ(0, ret);
+			absorbed += k != P_NONE;
 			expect_tags(&dst, replaced, nr_replaced);
 			check_dst(&dst, &want, &tf);
-			check_src(&src, &sl);
-			ring_exit(&dst);
-			if (left)
-				break;
-			absorbed++;
-			continue;
 		}
-		CHECK_EQ(-ENOMEM, ret);
-		enomem++;
-		check_dst(&dst, &dl, &tf);
 		check_src(&src, &sl);
 		ring_exit(&dst);
 	}
 	CTX("%s", v->name);
-	CHECK(n <= MAX_POINTS);
+	n--;	/* the last attempt, the one without a failure */
+	check_count(run->mode, &m, n - o.left);
 	unregister_expect_tags(&src, &sl);
 	ring_exit(&src);
 	if (v->self)
@@ -216,78 +598,545 @@ static void run_variant(void *arg)
 	/* every file reference the clones took was dropped again */
 	CHECK_EQ(0, wait_eof(sp[0], 5000));
 	tfiles_destroy(&tf);
-	printf("  %u injection points: %u gave ENOMEM with %s unchanged, "
-	       "%u absorbed (call succeeded, result checked)\n",
-	       n - 1, enomem, v->self ? "the ring" : "both rings", absorbed);
+	print_result(run->mode, &m, n - o.left, n, enomem, absorbed, v->self);
+	if (run->mode == ACCOUNTED)
+		CHECK_EQ(model_count(&m, P_ENOMEM), enomem);
 	CHECK(enomem > 0);
-	if (run->mode == KMALLOC_ONLY)
-		CHECK_EQ(0, absorbed);
+	free(m.kind);
 }
 
-/* Flags (1) or unflags (0) every kmalloc-* cache for the cache filter. */
-static int flag_kmalloc_caches(const char *val)
+/* ---- the large variants: table size and a sample of slots checked ---- */
+
+struct big {
+	const struct big_variant *b;
+	struct tfiles tf;
+	struct ring src;
+	struct layout sl;		/* the source if it has 64 slots */
+	struct layout dl;		/* the destination before the clone */
+	unsigned int nr, end;		/* cloned slots, dst_off + nr */
+	unsigned int *dsamples, nr_dsamples;	/* slots checked */
+	unsigned int *ssamples, nr_ssamples;
+	int sp[2];
+};
+
+/*
+ * Slots 0-63, the last 64, both ends of the range, every nr/64th, and
+ * every 8th of the big source's files.
+ */
+static unsigned int sample_slots(unsigned int nr, unsigned int a,
+				 unsigned int b, unsigned int **out)
+{
+	unsigned char *pick = calloc(nr, 1);
+	unsigned int i, n = 0, stride = nr / 64 ? nr / 64 : 1;
+	long s;
+
+	CHECK(pick != NULL);
+	for (i = 0; i < 64 && i < nr; i++)
+		pick[i] = pick[nr - 1 - i] = 1;
+	for (i = 0; i < nr; i += 61 * 8)
+		pick[i] = 1;
+	for (s = (long)a - 2; s <= (long)a + 2; s++)
+		if (s >= 0 && s < nr)
+			pick[s] = 1;
+	for (s = (long)b - 2; s <= (long)b + 2; s++)
+		if (s >= 0 && s < nr)
+			pick[s] = 1;
+	for (i = 0; i < nr; i += stride)
+		pick[(i + i / stride % 7) % nr] = 1;
+	*out = malloc(nr * sizeof(**out));
+	CHECK(*out != NULL);
+	for (i = 0; i < nr; i++)
+		if (pick[i])
+			(*out)[n++] = i;
+	free(pick);
+	return n;
+}
+
+/* The destination's slot @d after a successful clone. */
+static int big_dst_file(const struct big *g, unsigned int d)
+{
+	const struct big_variant *b = g->b;
+
+	if (d >= b->dst_off && d < g->end)
+		return src_file(b->src_off + d - b->dst_off);
+	return d < g->dl.nr ? g->dl.file[d] : EMPTY;
+}
+
+static void big_setup(struct big *g, const struct big_variant *b)
+{
+	struct rlimit rl;
+
+	memset(g, 0, sizeof(*g));
+	g->b = b;
+	CHECK_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur < b->table && rl.rlim_max >= b->table)
+		CHECK_EQ(0, set_nofile(b->table, rl.rlim_max));
+	tfiles_create(&g->tf, NSLOTS);
+	sentinel_pipe(g->sp);
+	g->tf.sentinel = g->sp[1];
+	CHECK_EQ(0, ring_init(&g->src, 64, 0));
+	if (b->src_nr == NSLOTS) {
+		src_layout(&g->sl);
+		register_layout(&g->src, &g->tf, &g->sl);
+	} else {
+		/* untagged: unregistering it would post too many CQEs */
+		int *fds = malloc(b->src_nr * sizeof(*fds));
+		unsigned int i;
+
+		CHECK(fds != NULL);
+		for (i = 0; i < b->src_nr; i++) {
+			int f = src_file(i);
+
+			fds[i] = f == EMPTY ? -1 : f == SENTINEL ?
+				 g->sp[1] : g->tf.fd[f];
+		}
+		CHECK_EQ(0, ring_register_files(&g->src, fds, b->src_nr));
+		free(fds);
+	}
+	close(g->sp[1]);	/* only the tables hold the write end now */
+	g->tf.sentinel = -1;
+	dst_layout(&g->dl, NSLOTS, false);
+	g->nr = b->nr ? b->nr : b->src_nr;
+	g->end = b->dst_off + g->nr;
+	CHECK_EQ(b->table, g->end > NSLOTS ? g->end : NSLOTS);
+	g->nr_dsamples = sample_slots(b->table, b->dst_off, g->end,
+				      &g->dsamples);
+	g->nr_ssamples = sample_slots(b->src_nr, b->src_off,
+				      b->src_off + g->nr, &g->ssamples);
+}
+
+static unsigned int big_nodes(const struct big *g)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < g->nr; i++)
+		n += src_file(g->b->src_off + i) != EMPTY;
+	return n;
+}
+
+static void big_teardown(struct big *g)
+{
+	if (g->b->src_nr == NSLOTS) {
+		unregister_expect_tags(&g->src, &g->sl);
+	} else {
+		CHECK_EQ(0, ring_unregister_files(&g->src));
+		expect_no_cqe(&g->src);
+	}
+	ring_exit(&g->src);
+	/* every file reference the clones took was dropped again */
+	CHECK_EQ(0, wait_eof(g->sp[0], 5000));
+	tfiles_destroy(&g->tf);
+	free(g->dsamples);
+	free(g->ssamples);
+}
+
+static void big_make_dst(struct big *g, struct ring *dst, struct layout *dl)
+{
+	CHECK_EQ(0, ring_init(dst, 64, 0));
+	*dl = g->dl;
+	register_layout(dst, &g->tf, dl);
+}
+
+static void big_check_src(struct big *g)
+{
+	unsigned int i;
+
+	if (g->b->src_nr == NSLOTS) {
+		check_src(&g->src, &g->sl);
+		return;
+	}
+	expect_no_cqe(&g->src);
+	check_size(&g->src, g->b->src_nr);
+	for (i = 0; i < g->nr_ssamples; i++) {
+		unsigned int s = g->ssamples[i];
+		int got = slot_file(&g->src, s);
+
+		if (got != slot_expect(src_file(s)))
+			die_at(__FILE__, __LINE__,
+			       "source slot %u: expected %d, got %d", s,
+			       slot_expect(src_file(s)), got);
+	}
+}
+
+/* The clone succeeded: @dst is the grown table; destructive. */
+static void big_check_dst(struct big *g, struct ring *dst)
+{
+	__u64 tags[MAX_SLOTS];
+	unsigned int i, d;
+	int n = 0, want = -ENFILE, got;
+
+	/* the tagged slots the range replaced posted their tags */
+	for (d = g->b->dst_off; d < g->end && d < g->dl.nr; d++)
+		if (g->dl.file[d] != EMPTY && g->dl.tag[d])
+			tags[n++] = g->dl.tag[d];
+	expect_tags(dst, tags, n);
+	check_size(dst, g->b->table);
+	for (i = 0; i < g->nr_dsamples; i++) {
+		unsigned int s = g->dsamples[i];
+
+		got = slot_file(dst, s);
+		if (got != slot_expect(big_dst_file(g, s)))
+			die_at(__FILE__, __LINE__,
+			       "destination slot %u: expected %d, got %d", s,
+			       slot_expect(big_dst_file(g, s)), got);
+	}
+	/* the range covered the whole table: it covers the grown one */
+	for (d = 0; d < g->b->table; d++)
+		if (big_dst_file(g, d) == EMPTY) {
+			want = d;
+			break;
+		}
+	got = ring_open_direct(dst, g->tf.path[0], O_RDONLY,
+			       IORING_FILE_INDEX_ALLOC);
+	CHECK_EQ(want, got);
+	CHECK_EQ(0, slot_file(dst, got));
+	CHECK_EQ(0, ring_close_direct(dst, got));
+	expect_no_cqe(dst);
+	/* the kept slots still carry their tags */
+	n = 0;
+	for (d = 0; d < g->dl.nr; d++)
+		if ((d < g->b->dst_off || d >= g->end) &&
+		    g->dl.file[d] != EMPTY && g->dl.tag[d])
+			tags[n++] = g->dl.tag[d];
+	CHECK_EQ(0, ring_unregister_files(dst));
+	expect_tags(dst, tags, n);
+}
+
+/* The points to inject at: all, or the first six, a few, the last three. */
+static unsigned int pick_points(const struct model *m, bool sampled,
+				unsigned int **out)
+{
+	unsigned int want[] = { 1, 2, 3, 4, 5, 6, 1000, m->nr / 2,
+				m->nr - 2, m->nr - 1, m->nr, m->nr + 1 };
+	unsigned int i, n = 0, last = 0;
+
+	*out = malloc((m->nr + 1 + ARRAY_SIZE(want)) * sizeof(**out));
+	CHECK(*out != NULL);
+	if (!sampled) {
+		for (i = 1; i <= m->nr + 1; i++)
+			(*out)[n++] = i;
+		return n;
+	}
+	/* sorted, without duplicates, within 1..nr + 1 */
+	for (;;) {
+		unsigned int next = UINT_MAX;
+
+		for (i = 0; i < ARRAY_SIZE(want); i++)
+			if (want[i] > last && want[i] <= m->nr + 1 &&
+			    want[i] < next)
+				next = want[i];
+		if (next == UINT_MAX)
+			return n;
+		(*out)[n++] = last = next;
+	}
+}
+
+static void run_big(void *arg)
+{
+	const struct run *run = arg;
+	const struct big_variant *b = run->b;
+	unsigned int i, *pts, nr_pts, points = 0, enomem = 0, absorbed = 0;
+	struct outcome o;
+	struct model m;
+	struct big g;
+
+	open_fail_nth();
+	big_setup(&g, b);
+	model_clone(&m, run->mode, b->table, big_nodes(&g));
+	nr_pts = pick_points(&m, b->sampled, &pts);
+	for (i = 0; i <= nr_pts && !points; i++) {
+		/* in the any-cache pass the end can lie further: probe it */
+		unsigned int n = i < nr_pts ? pts[i] : 1U << 24;
+		struct layout dl;
+		struct ring dst;
+		enum kind k;
+
+		CTX("%s, failing allocation %u", b->name, n);
+		big_make_dst(&g, &dst, &dl);
+		inject(&dst, g.src.fd, IORING_REGISTER_DST_REPLACE, b->src_off,
+		       b->dst_off, b->nr, n, true, &o);
+		k = check_outcome(run->mode, &m, n, &o);
+		if (k == P_NONE)
+			points = n - o.left;
+		if (k == P_ENOMEM) {
+			enomem++;
+			check_dst(&dst, &dl, &g.tf);
+		} else {
+			absorbed += k != P_NONE;
+			big_check_dst(&g, &dst);
+		}
+		big_check_src(&g);
+		ring_exit(&dst);
+	}
+	CTX("%s", b->name);
+	check_count(run->mode, &m, points);
+	big_teardown(&g);
+	print_result(run->mode, &m, points, i, enomem, absorbed, false);
+	CHECK(enomem > 0);
+	free(pts);
+	free(m.kind);
+}
+
+/* ---- two failures: the table's kmalloc attempt, then one more ---- */
+
+static void set_make_it_fail(int fd, bool on)
+{
+	CHECK_EQ(1, pwrite(fd, on ? "1" : "0", 1, 0));
+}
+
+/*
+ * With only the kmalloc-cg-* caches flagged, the allocations after the
+ * table's failed kmalloc attempt that failslab sees are the bitmap and the
+ * nodes; failslab's "space" skips allocations while it is larger than
+ * their object size (and is decreased by it), so the k-th of them fails
+ * with space = the object sizes of the first k - 1, plus 1.
+ */
+static void run_chain(void *arg)
+{
+	const struct big_variant *b = &bigs[VMALLOC_BIG];
+	const size_t bitmap_obj = 128;	/* 1024 bits: kmalloc-cg-128 */
+	unsigned int nodes, i, targets[8], nr_targets = 0;
+	struct model m;
+	struct big g;
+	int mif;
+
+	(void)arg;
+	open_fail_nth();
+	mif = open("/proc/thread-self/make-it-fail", O_RDWR | O_CLOEXEC);
+	if (mif < 0)
+		die_at(__FILE__, __LINE__, "/proc/thread-self/make-it-fail: %s",
+		       strerror(errno));
+	big_setup(&g, b);
+	nodes = big_nodes(&g);
+	/* the accounted caches, as in the exact pass */
+	model_clone(&m, ACCOUNTED, b->table, nodes);
+	CHECK_EQ(b->table / 64 * sizeof(long), bitmap_obj);
+	CHECK(m.nr >= 1 && m.kind[0] == P_VMALLOC);
+
+	/*
+	 * The bitmap, the first, second, middle and last node, and one past
+	 * the model's last point (nothing fails): after the table's point,
+	 * the model has the bitmap's and the nodes'.
+	 */
+	targets[nr_targets++] = 1;
+	targets[nr_targets++] = 2;
+	targets[nr_targets++] = 3;
+	targets[nr_targets++] = 1 + nodes / 2;
+	targets[nr_targets++] = m.nr - 1;
+	targets[nr_targets++] = m.nr;
+
+	write_or_die(FAILSLAB "times", "0");
+	write_or_die(FAILSLAB "interval", "1");
+	write_or_die(FAILSLAB "task-filter", "Y");
+	write_or_die(FAILSLAB "probability", "100");
+	for (i = 0; i < nr_targets; i++) {
+		unsigned int k = targets[i], left;
+		size_t space = 1;
+		char buf[32];
+		struct layout dl;
+		struct ring dst;
+		int before, ret, vt;
+		long times;
+		bool fires = k < m.nr;	/* the model's points after the table */
+		char what[64];
+
+		CTX("%s: the table's kmalloc attempt and allocation %u after "
+		    "it", b->name, k);
+		if (k >= 2)
+			space += bitmap_obj + (size_t)(k - 2) * NODE_OBJ;
+		big_make_dst(&g, &dst, &dl);
+		before = vmalloc_tables();
+		snprintf(buf, sizeof(buf), "%zu", space);
+		write_or_die(FAILSLAB "space", buf);
+		/* fail-nth's failure uses up one of the two */
+		write_or_die(FAILSLAB "times", "2");
+		set_make_it_fail(mif, true);
+		set_fail_nth(1);
+		ret = clone_files(&dst, g.src.fd, IORING_REGISTER_DST_REPLACE,
+				  b->src_off, b->dst_off, b->nr);
+		left = get_fail_nth();
+		if (left)
+			set_fail_nth(0);
+		set_make_it_fail(mif, false);
+		times = read_long(FAILSLAB "times");
+		space = read_long(FAILSLAB "space");
+		write_or_die(FAILSLAB "times", "0");
+		vt = vmalloc_tables() - before;
+
+		/* fail-nth fired at the table's kmalloc attempt */
+		CHECK_EQ(0, left);
+		/* the second failure fired iff it targeted an allocation */
+		CHECK_EQ(fires ? 0 : 1, times);
+		/* the allocations it skipped had the expected sizes */
+		CHECK_EQ(1, space);
+		if (fires) {
+			CHECK_EQ(-ENOMEM, ret);
+			/* the vmalloc'd table was freed again */
+			CHECK_EQ(0, vt);
+			check_dst(&dst, &dl, &g.tf);
+		} else {
+			CHECK_EQ(0, ret);
+			CHECK_EQ(1, vt);
+			big_check_dst(&g, &dst);
+		}
+		big_check_src(&g);
+		ring_exit(&dst);
+		if (k == 1)
+			snprintf(what, sizeof(what), "then the bitmap failed");
+		else if (fires)
+			snprintf(what, sizeof(what), "then node %u of %u failed",
+				 k - 1, nodes);
+		else
+			snprintf(what, sizeof(what), "nothing else failed");
+		printf("  table vmalloc'd, %s: %s\n", what,
+		       fires ? "ENOMEM, both rings unchanged" :
+		       "the clone succeeded, result checked");
+	}
+	write_or_die(FAILSLAB "probability", "0");
+	write_or_die(FAILSLAB "task-filter", "N");
+	write_or_die(FAILSLAB "space", "0");
+	write_or_die(FAILSLAB "times", "1");
+	CTX("%s", b->name);
+	big_teardown(&g);
+	close(mif);
+	free(m.kind);
+}
+
+/* ---- main ---- */
+
+/*
+ * Flags every kmalloc-* cache whose name starts with @prefix for the cache
+ * filter and unflags the others (@prefix NULL: unflags all).  Returns the
+ * number flagged, or -errno: a merged cache cannot be flagged (EINVAL).
+ */
+static int flag_kmalloc_caches(const char *prefix)
 {
 	char path[300];
 	struct dirent *d;
-	int nr = 0;
+	int nr = 0, ret = 0;
 	DIR *dir;
 
 	dir = opendir("/sys/kernel/slab");
 	if (!dir)
 		return -errno;
 	while ((d = readdir(dir))) {
+		bool on;
+		int err;
+
 		if (strncmp(d->d_name, "kmalloc-", 8))
 			continue;
+		on = prefix && !strncmp(d->d_name, prefix, strlen(prefix));
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/failslab",
 			 d->d_name);
-		if (write_file(path, val)) {
-			closedir(dir);
-			return -EPERM;
+		err = write_file(path, on ? "1" : "0");
+		if (err) {
+			printf("%s: %s\n", path, strerror(-err));
+			ret = err;
 		}
-		nr++;
+		nr += on;
 	}
 	closedir(dir);
+	if (ret)
+		return ret;
 	return nr ? nr : -ENOENT;
 }
 
-int main(void)
+static void failslab_reset(void)
 {
+	write_file(FAILSLAB "probability", "0");
+	write_file(FAILSLAB "task-filter", "N");
+	write_file(FAILSLAB "space", "0");
+	write_file(FAILSLAB "times", "1");
+	write_file(FAILSLAB "cache-filter", "N");
+	flag_kmalloc_caches(NULL);
+}
+
+/* The closing line; a skipped subtest counts as a failed one. */
+static int finish(void)
+{
+	failslab_reset();
+	if (tally.skipped) {
+		printf("%d skipped: counted as failed\n", tally.skipped);
+		tally.failed += tally.skipped;
+		tally.skipped = 0;
+	}
+	return summary();
+}
+
+static void run_pass(enum mode mode)
+{
+	char name[200];
 	unsigned int i;
-	char name[160];
+
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		struct run run = { .v = &variants[i], .mode = mode };
+
+		snprintf(name, sizeof(name), "fault-inject, %s: %s",
+			 mode_name[mode], variants[i].name);
+		run_test(name, run_variant, &run, 600);
+	}
+	for (i = 0; i < ARRAY_SIZE(bigs); i++) {
+		struct run run = { .b = &bigs[i], .mode = mode };
+
+		snprintf(name, sizeof(name), "fault-inject, %s: %s",
+			 mode_name[mode], bigs[i].name);
+		run_test(name, run_big, &run, 600);
+	}
+}
+
+#define PASS_TESTS	(ARRAY_SIZE(variants) + ARRAY_SIZE(bigs))
+
+int main(int argc, char **argv)
+{
+	struct ring r;
 	int ret;
 
-	stress_init();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--skew")) {
+		skew = atoi(argv[2]);
+		printf("--skew %d: every model is %d points off: subtests must "
+		       "fail (all of them if it is odd)\n", skew, skew);
+	} else if (argc != 1) {
+		printf("usage: fault-inject [--skew N]\n");
+		return 2;
+	}
+	/* stress_init() would count this as a skip */
+	ret = ring_init(&r, 1, 0);
+	if (ret) {
+		printf("io_uring unavailable: %s: counted as a failure\n",
+		       strerror(-ret));
+		tally.failed++;
+		return summary();
+	}
+	ring_exit(&r);
+
+	kmemleak_on = !access("/sys/kernel/debug/kmemleak", F_OK);
+	printf("kmemleak %s\n", kmemleak_on ?
+	       "enabled: one more point per object in the any-cache pass" :
+	       "not enabled");
 	if (write_file(FAILSLAB "ignore-gfp-wait", "N") ||
 	    write_file(FAILSLAB "verbose", "0")) {
-		printf("failslab is not available in debugfs\n");
-		tally.skipped++;
+		printf("failslab is not available in debugfs: counted as a "
+		       "failure\n");
+		tally.failed++;
 		return summary();
 	}
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		struct run run = { &variants[i], ANY_CACHE };
+	failslab_reset();
 
-		snprintf(name, sizeof(name), "fault-inject, any slab cache: %s",
-			 variants[i].name);
-		run_test(name, run_variant, &run, 600);
-	}
-
-	ret = flag_kmalloc_caches("1");
+	ret = flag_kmalloc_caches("kmalloc-cg-");
 	if (ret < 0 || write_file(FAILSLAB "cache-filter", "Y")) {
-		printf("cannot restrict failslab to the kmalloc caches: %s\n",
-		       strerror(ret < 0 ? -ret : errno));
-		tally.skipped += ARRAY_SIZE(variants);
-		flag_kmalloc_caches("0");
-		return summary();
+		printf("cannot restrict failslab to the kmalloc-cg caches (%s): "
+		       "%zu subtests counted as failed\n",
+		       strerror(ret < 0 ? -ret : errno), PASS_TESTS + 1);
+		tally.failed += PASS_TESTS + 1;
+	} else {
+		printf("failslab restricted to %d kmalloc-cg caches\n", ret);
+		run_pass(ACCOUNTED);
+		run_test("fault-inject, kmalloc-cg caches, two failures: "
+			 "the 1024-slot table's kmalloc attempt, then the "
+			 "bitmap or a node", run_chain, NULL, 600);
 	}
-	printf("failslab restricted to %d kmalloc caches\n", ret);
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		struct run run = { &variants[i], KMALLOC_ONLY };
-
-		snprintf(name, sizeof(name), "fault-inject, kmalloc caches: %s",
-			 variants[i].name);
-		run_test(name, run_variant, &run, 600);
-	}
-	write_file(FAILSLAB "cache-filter", "N");
-	flag_kmalloc_caches("0");
-	return summary();
+	failslab_reset();
+	run_pass(ANY_CACHE);
+	return finish();
 }
