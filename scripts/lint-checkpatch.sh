@@ -9,9 +9,12 @@ set -euo pipefail
 accepted=$REPO_DIR/lint/checkpatch-accepted
 bad=0
 while read -r patch; do
-	out=$("$TREE_DIR/scripts/checkpatch.pl" --strict --no-signoff-check-name \
-		--quiet --show-types "$patch" 2>&1 || true)
+	out=$("$TREE_DIR/scripts/checkpatch.pl" --strict --quiet --show-types \
+		"$patch" 2>&1 || true)
 	[ -z "$out" ] && continue
+	# an option checkpatch does not know makes it print its usage and
+	# check nothing: that must not read as clean
+	case "$out" in *"Unknown option"*|Usage:*) die "checkpatch did not run: $out" ;; esac
 	# Keep only the ERROR/WARNING/CHECK lines not accepted for this patch.
 	while IFS= read -r line; do
 		case "$line" in ERROR:*|WARNING:*|CHECK:*) ;; *) continue ;; esac
