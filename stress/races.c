@@ -31,6 +31,17 @@
  *      would put a WARNING in the log, which fails the run).  The new
  *      submitter then checks the destination: the clone's result, or the
  *      table exactly as before.
+ *  (h) the source changes under the clone: one thread unregisters the
+ *      source's table and registers it again from freshly opened fds of the
+ *      other generation of files, another sends files into single source
+ *      slots with MSG_RING SEND_FD from a sender ring, a third keeps fixed
+ *      reads in flight on the source, while two threads clone the whole
+ *      table into their own rings (plain and DEFER_TASKRUN, with and
+ *      without DST_REPLACE, by fd, dup()ed fd or registered index).  Every
+ *      clone gets the whole table of one generation, with only files the
+ *      sender sent in place of some slots, or ENXIO; EBUSY exactly when
+ *      the destination has a table and DST_REPLACE is not given; a refused
+ *      clone leaves the destination as it was.
  * Each race ends with a reference check: the write end of a pipe is put in
  * the source table and cloned around; once every table, ring and fd holding
  * it is gone, the read end must see EOF.
@@ -1086,6 +1097,542 @@ static void race_enable(void *arg)
 	tfiles_destroy(&tf);
 }
 
+/* ---- (h) the source changes under the clone: re-registered, sent into ---- */
+
+#define H_SLOTS		64
+#define H_GEN_FILES	24	/* generation g, slot s: file g * 24 + s % 24 */
+#define H_MSG_FIRST	(2 * H_GEN_FILES)	/* the sender's files 48..63 */
+#define H_MSG_FILES	(MAX_TFILES - H_MSG_FIRST)
+#define H_SND_SLOTS	(H_MSG_FILES + 1)	/* and the sentinel */
+#define H_SENT		(-3)	/* the sentinel: reads EBADF, fsyncs EINVAL */
+#define H_READS		16	/* reads the reader keeps in flight */
+#define H_MSG_BATCH	8
+
+#define H_UD_TABLE	0x7ab1e00ULL	/* | slot: a destination's slot read */
+#define H_UD_FSYNC	0xf5c0000ULL	/* | slot: is it the sentinel pipe? */
+#define H_UD_READ	0x4eadd00ULL	/* | index: the reader's reads */
+#define H_UD_POST	0x9057000ULL	/* | slot: a sent file's CQE on src */
+#define H_UD_MSG	0x3e55000ULL	/* | index: the sender's own CQEs */
+
+static int h_gen_file(unsigned int gen, unsigned int slot)
+{
+	return gen * H_GEN_FILES + slot % H_GEN_FILES;
+}
+
+static bool h_msg_file(int f)
+{
+	return f >= H_MSG_FIRST && f < H_MSG_FIRST + H_MSG_FILES;
+}
+
+/* Which test file @buf holds after a read that returned @res (slot_file()). */
+static int h_file_id(const char *buf, int res)
+{
+	char tmp[TFILE_LEN + 1], want[TFILE_LEN];
+	int i;
+
+	if (res < 0)
+		return res;
+	if (res != TFILE_LEN)
+		return NOT_A_FILE;
+	memcpy(tmp, buf, TFILE_LEN);
+	tmp[TFILE_LEN] = 0;
+	if (sscanf(tmp, "stress-file-%4d", &i) != 1 || i < 0 || i >= MAX_TFILES)
+		return NOT_A_FILE;
+	tfile_content(i, want);
+	return memcmp(buf, want, TFILE_LEN) ? NOT_A_FILE : i;
+}
+
+/*
+ * Reads every slot of @r's H_SLOTS-slot table at once: file[s] is the test
+ * file slot s holds or H_SENT; an empty slot or anything else fails.
+ */
+static void h_read_table(struct ring *r, int *file)
+{
+	char bufs[H_SLOTS][TFILE_LEN];
+	struct io_uring_cqe cqe;
+	bool seen[H_SLOTS] = { false };
+	unsigned int s, n, nr_bad = 0;
+	struct io_uring_sqe *sqe;
+
+	for (s = 0; s < H_SLOTS; s++) {
+		sqe = ring_get_sqe(r);
+		CHECK(sqe != NULL);
+		sqe->opcode = IORING_OP_READ;
+		sqe->flags = IOSQE_FIXED_FILE;
+		sqe->fd = s;
+		sqe->addr = (uintptr_t)bufs[s];
+		sqe->len = TFILE_LEN;
+		sqe->off = 0;
+		sqe->user_data = H_UD_TABLE | s;
+		memset(bufs[s], 0, TFILE_LEN);
+	}
+	CHECK_EQ(H_SLOTS, ring_submit_and_wait(r, H_SLOTS));
+	for (n = 0; n < H_SLOTS; n++) {
+		CHECK_EQ(0, ring_wait_cqe(r, &cqe));
+		CHECK_EQ(H_UD_TABLE, cqe.user_data & ~0xffULL);
+		s = cqe.user_data & 0xff;
+		CHECK(s < H_SLOTS && !seen[s]);
+		seen[s] = true;
+		file[s] = h_file_id(bufs[s], cqe.res);
+		if (file[s] == -EBADF)
+			nr_bad++;
+		else if (file[s] < 0 || file[s] >= MAX_TFILES)
+			die_at(__FILE__, __LINE__, "ring %d slot %u reads %d",
+			       r->fd, s, file[s]);
+	}
+	if (!nr_bad)
+		return;
+	/* EBADF: the sentinel (a pipe: fsync EINVAL) or an empty slot */
+	for (s = 0; s < H_SLOTS; s++) {
+		if (file[s] != -EBADF)
+			continue;
+		sqe = ring_get_sqe(r);
+		CHECK(sqe != NULL);
+		sqe->opcode = IORING_OP_FSYNC;
+		sqe->flags = IOSQE_FIXED_FILE;
+		sqe->fd = s;
+		sqe->user_data = H_UD_FSYNC | s;
+	}
+	CHECK_EQ(nr_bad, ring_submit_and_wait(r, nr_bad));
+	for (n = 0; n < nr_bad; n++) {
+		CHECK_EQ(0, ring_wait_cqe(r, &cqe));
+		CHECK_EQ(H_UD_FSYNC, cqe.user_data & ~0xffULL);
+		s = cqe.user_data & 0xff;
+		CHECK(s < H_SLOTS && file[s] == -EBADF);
+		if (cqe.res != -EINVAL)
+			die_at(__FILE__, __LINE__, "ring %d slot %u: read EBADF, "
+			       "fsync %d: an empty slot", r->fd, s, cqe.res);
+		file[s] = H_SENT;
+	}
+}
+
+/*
+ * A table as a clone may see it: one generation, some slots replaced by
+ * files the sender sent (the sentinel too).  Returns the generation, -1 if
+ * the sender replaced every slot; counts the sent files in *sent.
+ */
+static int h_check_table(const int *file, unsigned int *sent)
+{
+	int gen = -1, g;
+	unsigned int s;
+
+	for (s = 0; s < H_SLOTS; s++) {
+		if (file[s] == H_SENT || h_msg_file(file[s])) {
+			*sent += file[s] != H_SENT || s != H_SLOTS - 1;
+			continue;
+		}
+		g = file[s] == h_gen_file(0, s) ? 0 :
+		    file[s] == h_gen_file(1, s) ? 1 : -1;
+		if (g < 0)
+			die_at(__FILE__, __LINE__, "slot %u holds file %d: of no "
+			       "generation, not sent", s, file[s]);
+		if (gen >= 0 && g != gen)
+			die_at(__FILE__, __LINE__, "slot %u holds file %d of "
+			       "generation %d in a table of generation %d", s,
+			       file[s], g, gen);
+		gen = g;
+	}
+	return gen;
+}
+
+/*
+ * Fresh fds of generation @gen's files for a table, the sentinel last: one
+ * new open file for each of the generation's H_GEN_FILES files, in each
+ * slot that holds that file.
+ */
+static void h_open_gen(const struct tfiles *tf, unsigned int gen,
+		       int sentinel, int *fds)
+{
+	unsigned int s;
+
+	for (s = 0; s < H_SLOTS - 1; s++) {
+		if (s >= H_GEN_FILES) {
+			fds[s] = fds[s % H_GEN_FILES];
+			continue;
+		}
+		fds[s] = open(tf->path[h_gen_file(gen, s)], O_RDONLY | O_CLOEXEC);
+		CHECK(fds[s] >= 0);
+	}
+	fds[H_SLOTS - 1] = sentinel;
+}
+
+static void h_close_gen(int *fds)
+{
+	unsigned int s;
+
+	for (s = 0; s < H_GEN_FILES; s++)
+		close(fds[s]);
+}
+
+/*
+ * U: unregister, register the other generation; the tables hold the only
+ * references to their files, so a stale slot would read a freed file.
+ */
+struct h_reregister {
+	struct ring *src;
+	const struct tfiles *tf;
+	int sentinel;
+	unsigned int gen;
+	volatile bool stop;
+	unsigned int cycles, gaps;
+};
+
+static void *h_reregister_fn(void *arg)
+{
+	struct h_reregister *u = arg;
+	int fds[H_SLOTS];
+
+	rng_state = 0x0e9e9;
+	while (!u->stop) {
+		u->gen ^= 1;
+		h_open_gen(u->tf, u->gen, u->sentinel, fds);
+		CHECK_EQ(0, ring_unregister_files(u->src));
+		if (!rnd(4)) {
+			/* a wider window without a table (not asleep) */
+			double end = now_s() + rnd(100) / 1e6;
+
+			while (now_s() < end)
+				;
+			u->gaps++;
+		}
+		CHECK_EQ(0, ring_register_files(u->src, fds, H_SLOTS));
+		h_close_gen(fds);
+		u->cycles++;
+		usleep(rnd(500));
+	}
+	return NULL;
+}
+
+/* M: MSG_RING SEND_FD of the sender's slots into source slots, cyclically. */
+struct h_sender {
+	struct ring *snd;
+	int src_fd;
+	volatile bool stop;
+	unsigned int sent, enxio, posted;
+};
+
+static void *h_sender_fn(void *arg)
+{
+	struct h_sender *m = arg;
+	unsigned int from = 0, to = 0, i, n;
+	bool post[H_MSG_BATCH];
+	struct io_uring_cqe cqe;
+
+	rng_state = 0x5e9d;
+	while (!m->stop) {
+		for (i = 0; i < H_MSG_BATCH; i++) {
+			struct io_uring_sqe *sqe = ring_get_sqe(m->snd);
+
+			CHECK(sqe != NULL);
+			sqe->opcode = IORING_OP_MSG_RING;
+			sqe->fd = m->src_fd;
+			sqe->addr = IORING_MSG_SEND_FD;
+			sqe->addr3 = from;
+			sqe->file_index = to + 1;
+			/* half of them post a CQE on the source: the reader's */
+			post[i] = rnd(2);
+			sqe->msg_ring_flags = post[i] ? 0 :
+					      IORING_MSG_RING_CQE_SKIP;
+			sqe->off = H_UD_POST | to;
+			sqe->user_data = H_UD_MSG | i;
+			from = (from + 1) % H_SND_SLOTS;
+			to = (to + 1) % H_SLOTS;
+		}
+		CHECK_EQ(H_MSG_BATCH, ring_submit_and_wait(m->snd, H_MSG_BATCH));
+		for (n = 0; n < H_MSG_BATCH; n++) {
+			CHECK_EQ(0, ring_wait_cqe(m->snd, &cqe));
+			CHECK_EQ(H_UD_MSG, cqe.user_data & ~0xffULL);
+			i = cqe.user_data & 0xff;
+			CHECK(i < H_MSG_BATCH);
+			/* ENXIO: the source had no table at that instant */
+			CHECK(cqe.res == 0 || cqe.res == -ENXIO);
+			if (cqe.res)
+				m->enxio++;
+			else
+				m->posted += post[i];
+			m->sent++;
+		}
+		usleep(rnd(1000));
+	}
+	return NULL;
+}
+
+/* R: the only submitter on the source, fixed reads always in flight. */
+struct h_reader {
+	struct ring *src;
+	volatile bool stop;
+	unsigned int reads, ebadf, async, posts;
+};
+
+static void h_reader_cqe(struct h_reader *r, const struct io_uring_cqe *cqe,
+			 const int *slot, char (*bufs)[TFILE_LEN], bool *busy,
+			 unsigned int *inflight)
+{
+	unsigned int i, s;
+	int f;
+
+	if ((cqe->user_data & ~0xffULL) == H_UD_POST) {
+		CHECK(cqe->res == 0 && (cqe->user_data & 0xff) < H_SLOTS);
+		r->posts++;
+		return;
+	}
+	CHECK_EQ(H_UD_READ, cqe->user_data & ~0xffULL);
+	i = cqe->user_data & 0xff;
+	CHECK(i < H_READS && busy[i]);
+	busy[i] = false;
+	(*inflight)--;
+	s = slot[i];
+	f = h_file_id(bufs[i], cqe->res);
+	/* EBADF: no table then, or the sentinel */
+	if (f == -EBADF)
+		r->ebadf++;
+	else if (f != h_gen_file(0, s) && f != h_gen_file(1, s) &&
+		 !h_msg_file(f))
+		die_at(__FILE__, __LINE__, "source slot %u read %d", s, f);
+	r->reads++;
+}
+
+static void *h_reader_fn(void *arg)
+{
+	struct h_reader *r = arg;
+	char bufs[H_READS][TFILE_LEN];
+	int slot[H_READS];
+	bool busy[H_READS] = { false };
+	unsigned int i, next = 0, inflight = 0, to_submit;
+	struct io_uring_cqe cqe;
+
+	rng_state = 0x4ead;
+	for (;;) {
+		bool stop = r->stop;
+
+		for (i = 0; !stop && i < H_READS; i++) {
+			struct io_uring_sqe *sqe;
+
+			if (busy[i])
+				continue;
+			sqe = ring_get_sqe(r->src);
+			CHECK(sqe != NULL);
+			sqe->opcode = IORING_OP_READ;
+			sqe->flags = IOSQE_FIXED_FILE;
+			if (rnd(2)) {
+				sqe->flags |= IOSQE_ASYNC;	/* io-wq */
+				r->async++;
+			}
+			sqe->fd = slot[i] = next;
+			sqe->addr = (uintptr_t)bufs[i];
+			sqe->len = TFILE_LEN;
+			sqe->off = 0;
+			sqe->user_data = H_UD_READ | i;
+			memset(bufs[i], 0, TFILE_LEN);
+			busy[i] = true;
+			inflight++;
+			next = (next + 7) % H_SLOTS;
+		}
+		if (!inflight)
+			break;
+		to_submit = r->src->sqe_tail - *r->src->sq_tail;
+		CHECK_EQ(to_submit, ring_submit_and_wait(r->src, 1));
+		while (!ring_pop_cqe(r->src, &cqe))
+			h_reader_cqe(r, &cqe, slot, bufs, busy, &inflight);
+	}
+	/* the sender has stopped: its last CQEs, overflowed ones flushed */
+	do {
+		CHECK(sys_io_uring_enter(r->src->fd, 0, 0,
+					 IORING_ENTER_GETEVENTS) >= 0);
+		i = 0;
+		while (!ring_pop_cqe(r->src, &cqe)) {
+			h_reader_cqe(r, &cqe, slot, bufs, busy, &inflight);
+			i++;
+		}
+	} while (i);
+	return NULL;
+}
+
+/* C: whole clones into its own rings, each checked through its slots. */
+struct h_cloner {
+	int id;
+	int src_fd;
+	struct bound b;
+	unsigned int cloned, enxio, ebusy, registered, gen[2], sent;
+};
+
+static void *h_cloner_fn(void *arg)
+{
+	static const unsigned int flags[2] = {
+		0, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	struct h_cloner *c = arg;
+	int model[2][H_SLOTS], file[H_SLOTS];
+	struct io_uring_rsrc_update up = { .offset = -1U, .data = c->src_fd };
+	unsigned int nr[2] = { 0, 0 }, d, s;
+	struct ring dst[2];
+	int ret, g;
+
+	rng_state = 0xc10e0000ULL + c->id;
+	for (d = 0; d < 2; d++)
+		CHECK_EQ(0, ring_init(&dst[d], H_SLOTS, flags[d]));
+	/* a registered index of the source, in this task's table */
+	CHECK_EQ(1, ring_register(&dst[0], IORING_REGISTER_RING_FDS, &up, 1));
+
+	while (bound_more(&c->b)) {
+		unsigned int op = rnd(4), cflags = 0, src = c->src_fd;
+		struct ring *r;
+
+		d = rnd(2);
+		r = &dst[d];
+		CTX("thread %d, clone %u into ring %u (%u slots), op %u", c->id,
+		    c->b.done, d, nr[d], op);
+		switch (op) {
+		case 0:		/* into a ring without a table */
+			if (nr[d]) {
+				CHECK_EQ(0, ring_unregister_files(r));
+				nr[d] = 0;
+			}
+			break;
+		case 1:
+			cflags = IORING_REGISTER_DST_REPLACE;
+			break;
+		case 2:		/* no DST_REPLACE: EBUSY if it has a table */
+			break;
+		default:
+			cflags = IORING_REGISTER_SRC_REGISTERED |
+				 (rnd(2) ? IORING_REGISTER_DST_REPLACE : 0);
+			src = up.offset;
+			c->registered++;
+		}
+		ret = clone_files(r, src, cflags, 0, 0, 0);
+		if (nr[d] && !(cflags & IORING_REGISTER_DST_REPLACE)) {
+			CHECK_EQ(-EBUSY, ret);
+			c->ebusy++;
+		} else if (ret) {
+			/* no source table at that instant */
+			CHECK_EQ(-ENXIO, ret);
+			c->enxio++;
+		}
+		if (!ret) {
+			/* the source's size, one generation, sent files */
+			check_size(r, H_SLOTS);
+			h_read_table(r, file);
+			g = h_check_table(file, &c->sent);
+			if (g >= 0)
+				c->gen[g]++;
+			memcpy(model[d], file, sizeof(file));
+			nr[d] = H_SLOTS;
+			c->cloned++;
+		} else {
+			/* refused: the destination as it was */
+			check_size(r, nr[d]);
+			if (nr[d]) {
+				h_read_table(r, file);
+				for (s = 0; s < H_SLOTS; s++)
+					CHECK_EQ(model[d][s], file[s]);
+			}
+		}
+		c->b.done++;
+	}
+	CTX("thread %d, teardown", c->id);
+	up.data = 0;
+	CHECK_EQ(1, ring_register(&dst[0], IORING_UNREGISTER_RING_FDS, &up, 1));
+	for (d = 0; d < 2; d++) {
+		expect_no_cqe(&dst[d]);
+		ring_exit(&dst[d]);
+	}
+	return NULL;
+}
+
+static void race_source_churn(void *arg)
+{
+	struct h_reregister u = { 0 };
+	struct h_sender m = { 0 };
+	struct h_reader rd = { 0 };
+	struct h_cloner c[2];
+	int fds[H_SLOTS], a[H_SLOTS], b[H_SLOTS], sp[2], dup_fd, i;
+	struct ring src, snd, dst;
+	pthread_t tu, tm, tr, tc[2];
+	unsigned int sent = 0;
+	struct tfiles tf;
+
+	(void)arg;
+	tfiles_create(&tf, MAX_TFILES);
+	sentinel_pipe(sp);
+	/* plain: other threads clone it, send into it, re-register it */
+	CHECK_EQ(0, ring_init(&src, 64, 0));
+	h_open_gen(&tf, 0, sp[1], fds);
+	CHECK_EQ(0, ring_register_files(&src, fds, H_SLOTS));
+	h_close_gen(fds);
+	CHECK_EQ(0, ring_init(&snd, 16, 0));
+	for (i = 0; i < H_MSG_FILES; i++)
+		fds[i] = tf.fd[H_MSG_FIRST + i];
+	fds[H_MSG_FILES] = sp[1];
+	CHECK_EQ(0, ring_register_files(&snd, fds, H_SND_SLOTS));
+	dup_fd = dup(src.fd);
+	CHECK(dup_fd >= 0);
+
+	u = (struct h_reregister){ .src = &src, .tf = &tf, .sentinel = sp[1] };
+	m = (struct h_sender){ .snd = &snd, .src_fd = src.fd };
+	rd = (struct h_reader){ .src = &src };
+	CHECK_EQ(0, pthread_create(&tr, NULL, h_reader_fn, &rd));
+	CHECK_EQ(0, pthread_create(&tu, NULL, h_reregister_fn, &u));
+	CHECK_EQ(0, pthread_create(&tm, NULL, h_sender_fn, &m));
+	for (i = 0; i < 2; i++) {
+		c[i] = (struct h_cloner){ .id = i + 1,
+					  .src_fd = i ? dup_fd : src.fd };
+		bound_start(&c[i].b, 6000);
+		CHECK_EQ(0, pthread_create(&tc[i], NULL, h_cloner_fn, &c[i]));
+	}
+	for (i = 0; i < 2; i++)
+		CHECK_EQ(0, pthread_join(tc[i], NULL));
+	m.stop = true;
+	CHECK_EQ(0, pthread_join(tm, NULL));
+	u.stop = true;
+	CHECK_EQ(0, pthread_join(tu, NULL));
+	rd.stop = true;
+	CHECK_EQ(0, pthread_join(tr, NULL));
+	bound_report("clones of thread 1", &c[0].b);
+	bound_report("clones of thread 2", &c[1].b);
+	for (i = 0; i < 2; i++) {
+		printf("  thread %d: %u cloned (%u of generation 0, %u of "
+		       "generation 1), %u ENXIO, %u EBUSY, %u through a "
+		       "registered index; %u cloned slots held a sent file\n",
+		       c[i].id, c[i].cloned, c[i].gen[0], c[i].gen[1],
+		       c[i].enxio, c[i].ebusy, c[i].registered, c[i].sent);
+		sent += c[i].sent;
+	}
+	printf("  meanwhile %u unregister/register cycles (%u with a wider "
+	       "gap), %u MSG_RING SEND_FD (%u ENXIO, %u CQEs posted on the "
+	       "source), %u fixed reads on the source (%u through io-wq, %u "
+	       "EBADF)\n", u.cycles, u.gaps, m.sent, m.enxio, m.posted,
+	       rd.reads, rd.async, rd.ebadf);
+	/* every CQE posted on the source reached its reader, once */
+	CHECK_EQ(m.posted, rd.posts);
+	CHECK(c[0].cloned && c[1].cloned && u.cycles && rd.reads);
+
+	/* quiescent: a clone is an exact copy of the source */
+	CTX("quiescent");
+	CHECK_EQ(0, ring_init(&dst, H_SLOTS, 0));
+	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	check_size(&dst, H_SLOTS);
+	h_read_table(&src, a);
+	h_read_table(&dst, b);
+	for (i = 0; i < H_SLOTS; i++)
+		CHECK_EQ(a[i], b[i]);
+	/* U registered last: its generation, unless M replaced every slot */
+	i = h_check_table(b, &sent);
+	CHECK(i == (int)u.gen || i == -1);
+	expect_no_cqe(&dst);
+	ring_exit(&dst);
+
+	CHECK_EQ(0, ring_unregister_files(&src));
+	expect_no_cqe(&src);
+	ring_exit(&src);
+	close(dup_fd);
+	expect_no_cqe(&snd);
+	ring_exit(&snd);
+	close(sp[1]);
+	check_eof(sp[0]);
+	tfiles_destroy(&tf);
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned int plain = 0;
@@ -1112,6 +1659,8 @@ int main(int argc, char **argv)
 		  race_dst_changes, NULL },
 		{ 'g', "clone while another thread enables the destination",
 		  race_enable, NULL },
+		{ 'h', "clones while the source is re-registered and sent into",
+		  race_source_churn, NULL },
 	};
 	const char *only = NULL;
 	char name[128];
