@@ -40,7 +40,7 @@ make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs" UTIL="$util"
 	cat <<'GUEST'
 passed=0 failed=0 skipped=0
 # "CAP_SECONDS COMMAND": each program is killed at its cap
-for run in "300 ./fault-inject" "220 ./races -t 20" \
+for run in "300 ./fault-inject" "300 ./races -t 20" \
 	   "120 ./fuzz -t 60 $fuzz_args" "60 ./hostile" "60 ./limits"; do
 	cap=${run%% *}
 	cmd=${run#* }
@@ -84,7 +84,7 @@ mkdir -p "$CACHE_DIR/logs"
 stage "running the stress programs in the VM (console log: $log)"
 set +e
 "$REPO_DIR/scripts/vm-run.sh" --kernel debug --dir "$out" --log "$log" \
-	--append slab_nomerge --timeout 820 -- ./run-all.sh 2>&1 | tee "$res"
+	--append slab_nomerge --timeout 900 -- ./run-all.sh 2>&1 | tee "$res"
 vm_rc=${PIPESTATUS[0]}
 set -e
 
