@@ -104,3 +104,10 @@ liburing-baseline: liburing-tree tree
 	@$(S)/liburing-baseline.sh
 
 .PHONY: liburing-check liburing-baseline
+
+## make liburing-mbox [LIBURING_UPSTREAM=path]: the liburing series as one
+## mbox; on the HEAD of that liburing checkout (master form), else on 2.15
+liburing-mbox:
+	@$(S)/liburing-mbox.sh $(LIBURING_UPSTREAM)
+
+.PHONY: liburing-mbox
