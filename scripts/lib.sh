@@ -174,6 +174,40 @@ compare_base_series() {
 	comm -13 "$prefix.base.norm" "$prefix.series.norm"
 }
 
+# Build, in the build directory OUT with the make arguments that follow,
+# the directories that hold the kernel .c files the series changes (base
+# tag TAG); print the warning and error lines, then "make status: N".
+# usage: build_series_dirs TAG OUT MAKEARG...
+build_series_dirs() {
+	local tag=$1 out=$2 dirs
+	shift 2
+	mapfile -t dirs < <(series_kernel_files "$tag" | xargs -r -n1 dirname |
+		sort -u | sed 's|$|/|')
+	make -s -C "$TREE_DIR" O="$out" -j"$(nproc)" "$@" "${dirs[@]}" 2>&1 |
+		grep -E 'warning|error'
+	echo "make status: ${PIPESTATUS[0]}"
+}
+
+# The lint build check NAME: build_series_dirs at the base and at the
+# series (logs $CACHE_DIR/logs/lint-NAME.*); both must build, and the
+# series may add no warning.
+# usage: lint_build_compare NAME TAG OUT MAKEARG...
+lint_build_compare() {
+	local name=$1 tag=$2 out=$3 prefix=$CACHE_DIR/logs/lint-$1 new rev
+	shift 3
+	mkdir -p "$CACHE_DIR/logs"
+	new=$(compare_base_series "$tag" "$prefix" build_series_dirs "$tag" "$out" "$@")
+	for rev in base series; do
+		grep -qx 'make status: 0' "$prefix.$rev" ||
+			die "$name: the $rev does not build (log: $prefix.$rev)"
+	done
+	if [ -n "$new" ]; then
+		echo "$new"
+		die "$name: new warnings (logs: $prefix.*)"
+	fi
+	stage "$name: no new warnings ($(grep -vc '^make status' "$prefix.base.norm") in the base)"
+}
+
 # Make DIR a git repository holding its files as one commit tagged TAG,
 # authored and dated from the package (IDENTITY "Name <mail>", DATE in
 # seconds since the epoch), so that every machine importing the same

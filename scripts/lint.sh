@@ -5,10 +5,13 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-checks=(checkpatch mbox bisect sparse cocci configs docs)
+# Each entry is a scripts/lint-*.sh script and its arguments.
+checks=(checkpatch mbox bisect sparse cocci configs debian "arch i386"
+	"arch arm64" uapi docs)
 passed=0 failed=0
 for c in "${checks[@]}"; do
-	if "$REPO_DIR/scripts/lint-$c.sh"; then
+	read -r -a cmd <<<"$c"
+	if "$REPO_DIR/scripts/lint-${cmd[0]}.sh" "${cmd[@]:1}"; then
 		echo "lint: ok $c"
 		passed=$((passed + 1))
 	else

@@ -10,7 +10,8 @@ set -euo pipefail
 
 HOST_PACKAGES=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 busybox-static bash-static ccache sparse coccinelle
-	gnuplot-nox git rsync kmod dwarves python3 dpkg-dev)
+	gnuplot-nox git rsync kmod dwarves python3 dpkg-dev
+	gcc-aarch64-linux-gnu)
 
 sources=/etc/apt/sources.list.d/clonefiles-extra.sources
 pinning=/etc/apt/preferences.d/clonefiles-extra
@@ -73,12 +74,15 @@ fi
 
 ensure_packages "${HOST_PACKAGES[@]}"
 
-if ! dpkg-query -W -f='${Status}' linux-source-7.3 2>/dev/null | grep -q "ok installed"; then
-	stage "installing linux-source-7.3 from trixie-backports"
+# The base kernel's source, and Debian's own configs for it (make lint's
+# distro build, lint-debian.sh), from trixie-backports by name only.
+for p in linux-source-7.3 linux-config-7.3; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
+	stage "installing $p from trixie-backports"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-		--no-install-recommends linux-source-7.3/trixie-backports >/dev/null ||
-		die "cannot install linux-source-7.3 from trixie-backports (is the suite reachable?)"
-fi
+		--no-install-recommends "$p/trixie-backports" >/dev/null ||
+		die "cannot install $p from trixie-backports (is the suite reachable?)"
+done
 [ -e /usr/src/linux-source-7.3.tar.xz ] ||
 	die "/usr/src/linux-source-7.3.tar.xz missing after installing linux-source-7.3"
 stage "host ready"
