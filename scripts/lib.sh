@@ -208,6 +208,21 @@ lint_build_compare() {
 	stage "$name: no new warnings ($(grep -vc '^make status' "$prefix.base.norm") in the base)"
 }
 
+# Write the patch files that follow as one mbox on stdout, each message
+# with To: TO and, unless CC is empty, Cc: CC after its Subject:.
+# usage: write_mbox TO CC PATCH...
+write_mbox() {
+	local to=$1 cc=$2 p
+	shift 2
+	for p in "$@"; do
+		# Insert the headers before the first blank line.
+		awk -v to="$to" -v cc="$cc" '
+			!done && /^$/ { print "To: " to; if (cc != "") print "Cc: " cc; done = 1 }
+			{ print }
+		' "$p"
+	done
+}
+
 # Make DIR a git repository holding its files as one commit tagged TAG,
 # authored and dated from the package (IDENTITY "Name <mail>", DATE in
 # seconds since the epoch), so that every machine importing the same

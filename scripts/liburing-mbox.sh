@@ -32,12 +32,6 @@ fi
 
 mapfile -t patches < <(series_patches "$series")
 mkdir -p "$(dirname "$out")"
-for p in "$series/0000-cover-letter.patch" "${patches[@]}"; do
-	# Insert the headers after Subject:, before the first blank line.
-	awk -v to="$to" -v cc="$cc" '
-		!done && /^$/ { print "To: " to; print "Cc: " cc; done = 1 }
-		{ print }
-	' "$p"
-done >"$out"
+write_mbox "$to" "$cc" "$series/0000-cover-letter.patch" "${patches[@]}" >"$out"
 stage "mbox: $out"
 stage "$form"

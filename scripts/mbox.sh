@@ -16,11 +16,5 @@ cc=$(cd "$TREE_DIR" && "${gm[@]}" --no-m --l --r "${patches[@]}" | paste -sd, | 
 [ -n "$to" ] || die "get_maintainer.pl found no maintainer"
 
 mkdir -p "$(dirname "$out")"
-for p in "$REPO_DIR/series/0000-cover-letter.patch" "${patches[@]}"; do
-	# Insert the headers after Subject:, before the first blank line.
-	awk -v to="$to" -v cc="$cc" '
-		!done && /^$/ { print "To: " to; if (cc != "") print "Cc: " cc; done = 1 }
-		{ print }
-	' "$p"
-done >"$out"
+write_mbox "$to" "$cc" "$REPO_DIR/series/0000-cover-letter.patch" "${patches[@]}" >"$out"
 stage "mbox: $out (To: $to)"
