@@ -85,7 +85,16 @@ mbox: tree
 stress: kernel
 	@$(S)/run-stress.sh
 
-.PHONY: lint mbox stress
+## make stress-kcsan: the race programs on the KCSAN kernel (not in CI)
+stress-kcsan: tree
+	@$(S)/run-stress-kcsan.sh
+
+## make coverage: gcov line/branch coverage of the series' functions from
+## the kselftests and make stress; writes coverage/ (not in CI)
+coverage: tree
+	@$(S)/coverage.sh
+
+.PHONY: lint mbox stress stress-kcsan coverage
 
 ## make bench: the perf kernel booted under TCG -icount (deterministic),
 ## cost per file and memory per slot by method; writes bench/results/

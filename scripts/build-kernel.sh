@@ -2,12 +2,12 @@
 # Build the kernel of one flavour from $TREE_DIR out of tree, through
 # ccache, and install its uapi headers for the selftests.
 #
-# usage: build-kernel.sh debug|perf [NAME]   (build directory $BUILD_DIR/NAME,
+# usage: build-kernel.sh FLAVOUR [NAME]   (build directory $BUILD_DIR/NAME,
 #                                   default the flavour)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=${1:?usage: build-kernel.sh debug|perf [NAME]}
+flavour=${1:?usage: build-kernel.sh FLAVOUR [NAME]}
 out=$BUILD_DIR/${2:-$flavour}
 
 "$REPO_DIR/scripts/config.sh" "$flavour" "${2:-$flavour}"

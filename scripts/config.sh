@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Write $BUILD_DIR/<flavour>/.config: tinyconfig + configs/boot.config +
-# configs/<flavour>.config + the io_uring selftests' own config file, then
+# configs/<flavour>.config (on top of its base fragment, if it names one)
+# + the io_uring selftests' own config file, then
 # check that every option the fragments ask for stuck.
 #
-# usage: config.sh debug|perf [NAME]   (build directory $BUILD_DIR/NAME,
-#                                   default the flavour)
+# usage: config.sh FLAVOUR [NAME]   (FLAVOUR: debug, perf, kcsan, coverage,
+#                                   any configs/FLAVOUR.config; build
+#                                   directory $BUILD_DIR/NAME, default
+#                                   the flavour)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=${1:?usage: config.sh debug|perf [NAME]}
+flavour=${1:?usage: config.sh FLAVOUR [NAME]}
 out=$BUILD_DIR/${2:-$flavour}
-frags=("$REPO_DIR/configs/boot.config" "$REPO_DIR/configs/$flavour.config")
+# A fragment whose first line is "# base: NAME" builds on configs/NAME.config.
+frag=$REPO_DIR/configs/$flavour.config
+[ -e "$frag" ] || die "no $frag"
+base=$(sed -n '1s/^# base: \([a-z0-9-]*\)$/\1/p' "$frag")
+frags=("$REPO_DIR/configs/boot.config" ${base:+"$REPO_DIR/configs/$base.config"} "$frag")
 selftest_config=$TREE_DIR/tools/testing/selftests/io_uring/config
 [ -e "$selftest_config" ] && frags+=("$selftest_config")
 
