@@ -103,6 +103,11 @@ bench: tree
 
 .PHONY: bench
 
+## make liburing-clone-check: clone-files.t and liburing's tests of the
+## changed code on the patched debug kernel (the liburing gate in CI)
+liburing-clone-check: liburing-tree kernel
+	@$(S)/liburing-clone-check.sh
+
 ## make liburing-check: liburing's whole suite on the patched perf kernel,
 ## compared with the recorded base results (liburing-results/base.tsv)
 liburing-check: liburing-tree tree
@@ -112,7 +117,7 @@ liburing-check: liburing-tree tree
 liburing-baseline: liburing-tree tree
 	@$(S)/liburing-baseline.sh
 
-.PHONY: liburing-check liburing-baseline
+.PHONY: liburing-check liburing-baseline liburing-clone-check
 
 ## make liburing-mbox [LIBURING_UPSTREAM=path]: the liburing series as one
 ## mbox; on the HEAD of that liburing checkout (master form), else on 2.15

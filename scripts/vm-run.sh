@@ -72,6 +72,11 @@ set -e
 sed -i 's/\r$//' "$log"
 sed -n '/clone-files-vm: running command$/,/^clone-files-vm: exit status/p' "$log" | sed '1d'
 
+# A report fails the run first: a hang the hung-task, soft-lockup or
+# RCU-stall detector reported would otherwise only show as a timeout.
+if ! "$REPO_DIR/scripts/scan-guest-log.sh" "$log"; then
+	exit 126
+fi
 if [ $qemu_rc = 124 ] || [ $qemu_rc = 137 ]; then
 	echo "vm-run: timed out after ${timeout}s (log: $log)" >&2
 	exit 124
@@ -81,8 +86,5 @@ if [ -z "$status" ]; then
 	echo "vm-run: the guest did not finish the command (log: $log)" >&2
 	tail -30 "$log" >&2
 	exit 125
-fi
-if ! "$REPO_DIR/scripts/scan-guest-log.sh" "$log"; then
-	exit 126
 fi
 exit "$status"
