@@ -35,6 +35,10 @@
  * tables are verified in full before each re-roll, and unregistering them
  * must post exactly the tags the model has.
  *
+ * It stops after CALLS calls or SECONDS seconds, whichever comes first
+ * (-t 0: no time cap, e.g. for a run of a million calls), and prints the
+ * calls per second and the errno mix: how often each result came back.
+ *
  * usage: fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-k REROLL_EVERY]
  */
 
@@ -68,13 +72,6 @@ struct rmodel {
 	__u8 allowed, required;	/* SQE flags */
 };
 
-/* The model of a file table. */
-struct table {
-	unsigned int nr, cap;
-	int *file;		/* test file index or EMPTY */
-	__u64 *tag;
-};
-
 struct fring {
 	const char *name;
 	int fd;
@@ -88,69 +85,20 @@ struct fring {
 static struct fring rings[NRINGS];
 static struct ring r0, r1, r2, thread_si, disabled_si;
 static struct tfiles tf;
-static char *unmapped;		/* a page that cannot be read */
-static char *edge;		/* the last 16 readable bytes before it */
+static struct arg_area area;	/* arguments that cannot be read */
 
 static rlim_t cur_nofile = FUZZ_NOFILE;	/* the soft limit in force */
 
 static __u64 seed = 0xc10e5eedULL;
 static unsigned long max_calls = 100000;
-static double time_cap = 120.0;
+static double time_cap = 120.0;	/* INFINITY: none */
 static unsigned int reroll_every = 50;
-
-static void table_grow(struct table *t, unsigned int nr)
-{
-	unsigned int i;
-
-	if (nr > t->cap) {
-		t->file = realloc(t->file, nr * sizeof(*t->file));
-		t->tag = realloc(t->tag, nr * sizeof(*t->tag));
-		CHECK(t->file && t->tag);
-		t->cap = nr;
-	}
-	for (i = t->nr; i < nr; i++) {
-		t->file[i] = EMPTY;
-		t->tag[i] = 0;
-	}
-	if (nr > t->nr)
-		t->nr = nr;
-}
 
 /* Registers a random table on @fr's ring: none, sparse, full or tagged. */
 static const char *table_roll(struct fring *fr, unsigned int state)
 {
-	static const char *const names[] = { "none", "sparse", "full", "tagged" };
-	unsigned int nr = 1 + rnd(rnd(4) ? 16 : 64), i;
-	int fds[64];
-
-	fr->t.nr = 0;
-	if (state == 0)
-		return names[0];
-	table_grow(&fr->t, nr);
-	for (i = 0; i < nr; i++) {
-		switch (state) {
-		case 1:
-			fr->t.file[i] = EMPTY;
-			break;
-		case 2:
-			fr->t.file[i] = rnd(16) ? (int)rnd(NFILES) : SENTINEL;
-			break;
-		default:
-			fr->t.file[i] = rnd(3) ? (int)rnd(NFILES) : EMPTY;
-			if (fr->t.file[i] != EMPTY)
-				fr->t.tag[i] = 0x7a60000ULL |
-					       ((__u64)(fr - rings) << 12) | i;
-		}
-		fds[i] = fr->t.file[i] == EMPTY ? -1 :
-			 fr->t.file[i] == SENTINEL ? tf.sentinel :
-			 tf.fd[fr->t.file[i]];
-	}
-	if (state == 1)
-		CHECK_EQ(0, ring_register_files_sparse(fr->ring, nr));
-	else
-		CHECK_EQ(0, ring_register_files_tags(fr->ring, fds, fr->t.tag,
-						     nr));
-	return names[state];
+	return table_register(fr->ring, &fr->t, &tf, NFILES, state,
+			      0x7a60000ULL | ((__u64)(fr - rings) << 12));
 }
 
 /*
@@ -159,37 +107,13 @@ static const char *table_roll(struct fring *fr, unsigned int state)
  */
 static void table_verify(struct fring *fr)
 {
-	struct table *t = &fr->t;
-	unsigned int i;
-
-	expect_no_cqe(fr->ring);
-	check_size(fr->ring, t->nr);
-	for (i = 0; i < t->nr; i++) {
-		if (t->file[i] == EMPTY && (t->nr > 128 && rnd(t->nr / 32)))
-			continue;
-		CTX("%s slot %u of %u", fr->name, i, t->nr);
-		CHECK_EQ(slot_expect(t->file[i]),
-			 slot_file(fr->ring, i));
-	}
+	table_check(fr->name, fr->ring, &fr->t);
 }
 
 /* Unregistering posts exactly the tags of the model. */
 static void table_drop(struct fring *fr)
 {
-	__u64 tags[64];
-	unsigned int i;
-	int n = 0;
-
-	if (!fr->t.nr)
-		return;
-	for (i = 0; i < fr->t.nr; i++)
-		if (fr->t.file[i] != EMPTY && fr->t.tag[i]) {
-			CHECK(n < 64);
-			tags[n++] = fr->t.tag[i];
-		}
-	CHECK_EQ(0, ring_unregister_files(fr->ring));
-	expect_tags(fr->ring, tags, n);
-	fr->t.nr = 0;
+	table_unregister(fr->ring, &fr->t);
 }
 
 /* ---- the other process's rings ---- */
@@ -242,19 +166,7 @@ static void setup_foreign(void)
 
 /* ---- restrictions ---- */
 
-#define SQE_OP(op)	{ .opcode = IORING_RESTRICTION_SQE_OP, \
-			  .sqe_op = (op) }
-#define REG_OP(op)	{ .opcode = IORING_RESTRICTION_REGISTER_OP, \
-			  .register_op = (op) }
-#define SQE_FLAGS(f)	{ .opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, \
-			  .sqe_flags = (f) }
-
-/* R2's: fixed reads, and what the fuzzer does to its table */
-static const struct io_uring_restriction r2_res[] = {
-	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
-	REG_OP(IORING_REGISTER_FILES2), REG_OP(IORING_REGISTER_FILES_UPDATE2),
-	REG_OP(IORING_UNREGISTER_FILES), REG_OP(IORING_REGISTER_CLONE_FILES),
-};
+/* R2's are stress.h's fixed_read_res */
 static const struct io_uring_restriction sqe_only[] = {
 	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
 };
@@ -390,8 +302,8 @@ static void setup_rings(void)
 				       IORING_SETUP_DEFER_TASKRUN));
 	/* restricted like a ring handed to less trusted code */
 	CHECK_EQ(0, ring_init(&r2, 64, IORING_SETUP_R_DISABLED));
-	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_RESTRICTIONS, r2_res,
-				  ARRAY_SIZE(r2_res)));
+	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_RESTRICTIONS,
+				  fixed_read_res, ARRAY_SIZE(fixed_read_res)));
 	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
 	rings[R0] = (struct fring){ .name = "plain ring", .fd = r0.fd,
 				    .ring = &r0 };
@@ -399,7 +311,7 @@ static void setup_rings(void)
 				    .ring = &r1 };
 	rings[R2] = (struct fring){ .name = "restricted ring", .fd = r2.fd,
 				    .ring = &r2 };
-	rings[R2].res = rmodel_of(r2_res, ARRAY_SIZE(r2_res));
+	rings[R2].res = rmodel_of(fixed_read_res, ARRAY_SIZE(fixed_read_res));
 	rings[FOREIGN_SI] = (struct fring){
 		.name = "SINGLE_ISSUER ring of another process",
 		.submitter_elsewhere = true };
@@ -446,8 +358,6 @@ static void setup_rings(void)
 
 /* ---- one call ---- */
 
-enum arg_kind { ARG_VALID, ARG_NULL, ARG_UNMAPPED, ARG_EDGE };
-
 struct call {
 	int dst;			/* R0, R1 or R2 */
 	bool dst_registered;
@@ -457,27 +367,6 @@ struct call {
 	unsigned int nr_args;
 	enum arg_kind arg;
 };
-
-/* Offsets and counts: mostly edges. */
-static __u32 pick_u32(const struct call *c)
-{
-	unsigned int src_nr = c->src >= 0 ? rings[c->src].t.nr : 8;
-	unsigned int dst_nr = rings[c->dst].t.nr;
-
-	switch (rnd(16)) {
-	case 0: case 1: case 2: case 3: return 0;
-	case 4: return 1;
-	case 5: return src_nr;
-	case 6: return src_nr + rnd(3) - 1;
-	case 7: return dst_nr + rnd(3) - 1;
-	case 8: return UINT_MAX - rnd(3);
-	case 9: return MAX_FIXED_FILES - rnd(3);
-	case 10: return rnd(2) ? FUZZ_NOFILE - rnd(3) : cur_nofile + rnd(3) - 1;
-	case 11: return (__u32)rnd64();
-	case 12: return 1U << rnd(32);
-	default: return rnd(70);
-	}
-}
 
 static void pick_src(struct call *c)
 {
@@ -522,44 +411,18 @@ static void pick_src(struct call *c)
 
 static void roll_call(struct call *c)
 {
+	bool plausible;
+
 	memset(c, 0, sizeof(*c));
 	c->dst = rnd(NDST);
 	c->dst_registered = !rnd(5);
-	switch (rnd(10)) {
-	case 0:
-		c->cf.flags = (__u32)rnd64();
-		break;
-	case 1:
-		c->cf.flags = rnd(4) | 1U << rnd(32);
-		break;
-	default:
-		c->cf.flags = rnd(4);
-	}
+	c->cf.flags = edge_flags();
 	pick_src(c);
-	if (c->src >= 0 && !rnd(3)) {
-		/* a plausible range, so that many calls get through */
-		unsigned int src_nr = rings[c->src].t.nr;
-
-		c->cf.flags |= rnd(4) ? IORING_REGISTER_DST_REPLACE : 0;
-		c->cf.nr = rnd(src_nr + 1);
-		if (c->cf.nr) {
-			c->cf.src_off = rnd(src_nr - c->cf.nr + 1);
-			c->cf.dst_off = rnd(4) ? rnd(70) : pick_u32(c);
-		}
-	} else {
-		c->cf.src_off = pick_u32(c);
-		c->cf.dst_off = pick_u32(c);
-		c->cf.nr = pick_u32(c);
-	}
-	if (!rnd(20))
-		c->cf.pad[rnd(3)] = 1 + rnd(UINT_MAX);
-	c->nr_args = rnd(20) ? 1 : rnd(2) ? rnd(3) : (__u32)rnd64();
-	switch (rnd(30)) {
-	case 0: c->arg = ARG_NULL; break;
-	case 1: c->arg = ARG_UNMAPPED; break;
-	case 2: c->arg = ARG_EDGE; break;
-	default: c->arg = ARG_VALID;
-	}
+	/* a plausible range a third of the time, for a ring source */
+	plausible = c->src >= 0 && !rnd(3);
+	edge_range(&c->cf, plausible, c->src >= 0 ? rings[c->src].t.nr : 8,
+		   rings[c->dst].t.nr, FUZZ_NOFILE, cur_nofile);
+	edge_tail(&c->cf, &c->nr_args, &c->arg);
 }
 
 /*
@@ -648,19 +511,14 @@ static int do_call(const struct call *c, struct io_uring_clone_files *buf)
 {
 	unsigned int op = IORING_REGISTER_CLONE_FILES;
 	int fd = rings[c->dst].fd, ret;
-	void *arg = buf;
+	void *arg;
 
 	if (c->dst_registered) {
 		fd = rings[c->dst].reg_idx;
 		op |= IORING_REGISTER_USE_REGISTERED_RING;
 	}
 	*buf = c->cf;
-	if (c->arg == ARG_NULL)
-		arg = NULL;
-	else if (c->arg == ARG_UNMAPPED)
-		arg = unmapped;
-	else if (c->arg == ARG_EDGE)
-		arg = edge;
+	arg = arg_ptr(&area, c->arg, buf);
 	ret = syscall(__NR_io_uring_register, fd, op, arg, c->nr_args);
 	return ret < 0 ? -errno : ret;
 }
@@ -675,23 +533,10 @@ static void apply_clone(const struct call *c)
 	struct table *dt = &rings[c->dst].t, *st = &rings[c->src].t;
 	unsigned int n = c->cf.nr ? c->cf.nr : st->nr, i;
 	__u64 tags[64];
-	int nr_tags = 0, *files;
+	int nr_tags;
 
-	files = malloc(n * sizeof(*files));
-	CHECK(files != NULL);
-	memcpy(files, st->file + c->cf.src_off, n * sizeof(*files));
-	table_grow(dt, c->cf.dst_off + n);
-	for (i = 0; i < n; i++) {
-		unsigned int d = c->cf.dst_off + i;
-
-		if (dt->file[d] != EMPTY && dt->tag[d]) {
-			CHECK(nr_tags < 64);
-			tags[nr_tags++] = dt->tag[d];
-		}
-		dt->file[d] = files[i];
-		dt->tag[d] = 0;
-	}
-	free(files);
+	nr_tags = table_apply_clone(dt, st, c->cf.src_off, c->cf.dst_off, n,
+				    tags);
 	expect_tags(rings[c->dst].ring, tags, nr_tags);
 	check_size(rings[c->dst].ring, dt->nr);
 	if (c->src == c->dst) {
@@ -728,40 +573,26 @@ static void print_call(unsigned long i, const struct call *c, int ret,
 	       want, want ? strerror(-want) : "success", why);
 }
 
-static const int errnos[] = { 0, EINVAL, EFAULT, EBADF, EOPNOTSUPP, EEXIST,
-			      EACCES, EBUSY, ENXIO, EOVERFLOW, EMFILE, ENOMEM };
-
 static void fuzz(void *arg)
 {
-	unsigned long counts[ARRAY_SIZE(errnos)] = { 0 }, i, rerolls = 0;
-	unsigned long self_counts[ARRAY_SIZE(errnos)] = { 0 };
+	struct errno_mix mix = { { 0 } }, self_mix = { { 0 } };
+	unsigned long i, rerolls = 0;
 	unsigned long low_calls = 0, low_ok_over = 0, low_emfile = 0;
 	unsigned long res_ok = 0, res_eacces = 0, si_ok = 0;
 	struct io_uring_clone_files *buf;
-	long page = sysconf(_SC_PAGESIZE);
-	double t0 = now_s();
+	double t0, secs;
 	unsigned int k;
-	char *map;
 	int ret, sp[2];
 
 	(void)arg;
 	rng_state = seed ? seed : 1;
-	CHECK_EQ(0, set_nofile(FUZZ_NOFILE, FUZZ_NOFILE));
-	close(CLOSED_FD);
-	tfiles_create(&tf, NFILES);
-	sentinel_pipe(sp);
-	tf.sentinel = sp[1];
-	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(map != MAP_FAILED);
-	/* PROT_NONE, not munmap(): later mmaps could fill a hole */
-	CHECK_EQ(0, mprotect(map + page, page, PROT_NONE));
-	unmapped = map + page;
-	edge = map + page - 16;
+	fuzz_files(&tf, NFILES, sp, FUZZ_NOFILE, CLOSED_FD);
+	arg_area_init(&area);
 	buf = malloc(sizeof(*buf));
 	CHECK(buf != NULL);
 	setup_rings();
 
+	t0 = now_s();
 	for (i = 0; i < max_calls && now_s() - t0 < time_cap; i++) {
 		struct call c;
 		const char *why;
@@ -790,18 +621,15 @@ static void fuzz(void *arg)
 		}
 		roll_call(&c);
 		want = expected(&c, &why);
-		if (c.arg == ARG_EDGE)
-			memcpy(edge, &c.cf, 16);
 		ret = do_call(&c, buf);
 		if (ret != want && !(want == 0 && ret == -ENOMEM)) {
 			print_call(i, &c, ret, want, why);
 			die_at(__FILE__, __LINE__, "unexpected return value");
 		}
-		for (k = 0; k < ARRAY_SIZE(errnos); k++)
-			if (-ret == errnos[k]) {
-				counts[k]++;
-				self_counts[k] += c.src == c.dst;
-			}
+		/* only documented results get here (expected() has no other) */
+		k = result_index(ret);
+		mix.n[k]++;
+		self_mix.n[k] += c.src == c.dst;
 		if (c.src >= 0 && c.src != c.dst) {
 			const struct rmodel *m = &rings[c.src].res;
 
@@ -823,6 +651,7 @@ static void fuzz(void *arg)
 				expect_no_cqe(rings[c.src].ring);
 		}
 	}
+	secs = now_s() - t0;
 	cur_nofile = FUZZ_NOFILE;
 	CHECK_EQ(0, set_nofile(cur_nofile, FUZZ_NOFILE));
 	for (k = R0; k < NDST; k++) {
@@ -841,9 +670,10 @@ static void fuzz(void *arg)
 	CHECK_EQ(0, wait_eof(sp[0], 5000));
 	tfiles_destroy(&tf);
 
-	printf("  seed 0x%llx: %lu calls in %.1f s (limit %lu calls or %.0f s), "
-	       "tables re-rolled %lu times\n", (unsigned long long)seed, i,
-	       now_s() - t0, max_calls, time_cap, rerolls);
+	printf("  seed 0x%llx: %lu calls in %.1f s, %.0f calls/s (limit %lu "
+	       "calls or %.0f s), tables re-rolled %lu times\n",
+	       (unsigned long long)seed, i, secs, secs > 0 ? i / secs : 0.0,
+	       max_calls, time_cap, rerolls);
 	printf("  %lu calls under a lowered RLIMIT_NOFILE: %lu EMFILE, %lu "
 	       "successes left a table larger than the limit\n", low_calls,
 	       low_emfile, low_ok_over);
@@ -851,33 +681,24 @@ static void fuzz(void *arg)
 	       "into a ring at least as restricted, %lu EACCES; %lu "
 	       "successes from our own or a disabled SINGLE_ISSUER ring\n",
 	       res_ok, res_eacces, si_ok);
-	printf("  %-12s %8s %8s\n", "result", "calls", "self");
-	for (k = 0; k < ARRAY_SIZE(errnos); k++)
-		printf("  %-12s %8lu %8lu\n", k ? strerrorname_np(errnos[k]) :
-		       "success", counts[k], self_counts[k]);
+	mix_print("errno mix", &mix);
+	mix_print("errno mix of the self clones", &self_mix);
 }
 
 int main(int argc, char **argv)
 {
-	int opt;
+	int opt, ret;
 
 	while ((opt = getopt(argc, argv, "s:n:t:k:")) != -1) {
-		switch (opt) {
-		case 's':
-			seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'n':
-			max_calls = strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			time_cap = atof(optarg);
-			break;
-		case 'k':
+		ret = fuzz_option(opt, optarg, &seed, &max_calls, &time_cap);
+		if (ret > 0)
+			continue;
+		if (!ret && opt == 'k') {
 			reroll_every = strtoul(optarg, NULL, 0);
-			break;
-		default:
+		} else {
 			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] "
-				"[-t SECONDS] [-k REROLL_EVERY]\n", argv[0]);
+				"[-t SECONDS, 0: no cap] [-k REROLL_EVERY]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -888,6 +709,6 @@ int main(int argc, char **argv)
 	       "re-rolled every %u calls\n", (unsigned long long)seed,
 	       max_calls, time_cap, reroll_every);
 	run_test("fuzz: random IORING_REGISTER_CLONE_FILES arguments", fuzz,
-		 NULL, time_cap + 300);
+		 NULL, cap_timeout(time_cap, 300));
 	return summary();
 }

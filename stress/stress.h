@@ -17,6 +17,7 @@
 #endif
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -608,6 +609,482 @@ static inline __u64 rnd64(void)
 static inline unsigned int rnd(unsigned int n)
 {
 	return n ? rnd64() % n : 0;
+}
+
+/* ---- restrictions ---- */
+
+#define SQE_OP(op)	{ .opcode = IORING_RESTRICTION_SQE_OP, \
+			  .sqe_op = (op) }
+#define REG_OP(op)	{ .opcode = IORING_RESTRICTION_REGISTER_OP, \
+			  .register_op = (op) }
+#define SQE_FLAGS(f)	{ .opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, \
+			  .sqe_flags = (f) }
+
+/*
+ * A ring restricted like one handed to less trusted code: fixed reads,
+ * and what the fuzzers do to its table.
+ */
+static const struct io_uring_restriction fixed_read_res[] = {
+	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
+	REG_OP(IORING_REGISTER_FILES2), REG_OP(IORING_REGISTER_FILES_UPDATE2),
+	REG_OP(IORING_UNREGISTER_FILES), REG_OP(IORING_REGISTER_CLONE_FILES),
+};
+
+/* ---- results of clone calls: 0 and the documented errnos ---- */
+
+/*
+ * Every result IORING_REGISTER_CLONE_FILES may return, as listed in
+ * Documentation/userspace-api/io_uring-clone-files.rst (with EBADF and
+ * EOPNOTSUPP also for the destination's fd); anything else is a bug.
+ */
+static const int clone_results[] = {
+	0, EINVAL, EFAULT, EBADF, EOPNOTSUPP, EEXIST, EACCES, EBUSY, ENXIO,
+	EOVERFLOW, EMFILE, ENOMEM,
+};
+#define NR_RESULTS	ARRAY_SIZE(clone_results)
+
+/* The index of @ret (0 or -errno) in clone_results[], -1 if not there. */
+static inline int result_index(int ret)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_RESULTS; i++)
+		if (-ret == clone_results[i])
+			return i;
+	return -1;
+}
+
+/* A set of results, as a mask of clone_results[] indexes. */
+static inline unsigned int rbit(int ret)
+{
+	int i = result_index(ret);
+
+	if (i < 0)
+		die_at(__FILE__, __LINE__, "%d is no clone result", ret);
+	return 1U << i;
+}
+
+/* How often each result came back. */
+struct errno_mix {
+	unsigned long n[NR_RESULTS];
+};
+
+static inline unsigned long mix_total(const struct errno_mix *m)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < NR_RESULTS; i++)
+		sum += m->n[i];
+	return sum;
+}
+
+static inline void mix_add(struct errno_mix *sum, const struct errno_mix *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_RESULTS; i++)
+		sum->n[i] += m->n[i];
+}
+
+/* Writes "0=N EINVAL=N ..." for the results in @mask (all: ~0U). */
+static inline char *mix_str(char *buf, size_t size, const unsigned long *n,
+			    unsigned int mask)
+{
+	unsigned int i;
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < NR_RESULTS && len < size; i++) {
+		if (!(mask & (1U << i)))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+				i ? strerrorname_np(clone_results[i]) : "0");
+		if (n && len < size)
+			len += snprintf(buf + len, size - len, "=%lu", n[i]);
+	}
+	return buf;
+}
+
+/* "  @label: 0=N EINVAL=N ...", every documented result, zeros too. */
+static inline void mix_print(const char *label, const struct errno_mix *m)
+{
+	char buf[400];
+
+	printf("  %s: %s\n", label, mix_str(buf, sizeof(buf), m->n, ~0U));
+}
+
+/* ---- growable table models (the fuzzers) ---- */
+
+/* a slot another thread filled: read once, then known (table_check()) */
+#define UNKNOWN		(-3)
+
+/* The model of a file table, which clones may grow to any size. */
+struct table {
+	unsigned int nr, cap;
+	int *file;		/* test file, EMPTY, SENTINEL, UNKNOWN */
+	__u64 *tag;
+};
+
+static inline void table_grow(struct table *t, unsigned int nr)
+{
+	unsigned int i;
+
+	if (nr > t->cap) {
+		t->file = realloc(t->file, nr * sizeof(*t->file));
+		t->tag = realloc(t->tag, nr * sizeof(*t->tag));
+		CHECK(t->file && t->tag);
+		t->cap = nr;
+	}
+	for (i = t->nr; i < nr; i++) {
+		t->file[i] = EMPTY;
+		t->tag[i] = 0;
+	}
+	if (nr > t->nr)
+		t->nr = nr;
+}
+
+static inline void table_free(struct table *t)
+{
+	free(t->file);
+	free(t->tag);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Rolls a random table of @tf's first @nfiles files into the model @t and
+ * the fds that register it into @fds (room for 64): @state 0 none,
+ * 1 sparse, 2 full (a few sentinels), 3 tagged (@tag_base | slot, a third
+ * empty).  Returns its size.
+ */
+static inline unsigned int table_roll_layout(struct table *t,
+					     const struct tfiles *tf,
+					     unsigned int nfiles,
+					     unsigned int state,
+					     __u64 tag_base, int *fds)
+{
+	unsigned int nr = 1 + rnd(rnd(4) ? 16 : 64), i;
+
+	t->nr = 0;
+	if (state == 0)
+		return 0;
+	table_grow(t, nr);
+	for (i = 0; i < nr; i++) {
+		switch (state) {
+		case 1:
+			t->file[i] = EMPTY;
+			break;
+		case 2:
+			t->file[i] = rnd(16) ? (int)rnd(nfiles) : SENTINEL;
+			break;
+		default:
+			t->file[i] = rnd(3) ? (int)rnd(nfiles) : EMPTY;
+			if (t->file[i] != EMPTY)
+				t->tag[i] = tag_base | i;
+		}
+		fds[i] = t->file[i] == EMPTY ? -1 :
+			 t->file[i] == SENTINEL ? tf->sentinel :
+			 tf->fd[t->file[i]];
+	}
+	return nr;
+}
+
+/*
+ * Registers a random table (see table_roll_layout()) on @r, which has
+ * none.  Returns the state's name.
+ */
+static inline const char *table_register(struct ring *r, struct table *t,
+					 const struct tfiles *tf,
+					 unsigned int nfiles,
+					 unsigned int state, __u64 tag_base)
+{
+	static const char *const names[] = { "none", "sparse", "full", "tagged" };
+	unsigned int nr;
+	int fds[64];
+
+	nr = table_roll_layout(t, tf, nfiles, state, tag_base, fds);
+	if (state == 1)
+		CHECK_EQ(0, ring_register_files_sparse(r, nr));
+	else if (state)
+		CHECK_EQ(0, ring_register_files_tags(r, fds, t->tag, nr));
+	return names[state];
+}
+
+/*
+ * Fixed slot @i of @r holds what the model says.  An unknown slot may
+ * hold any test file or none, and is known from then on.
+ */
+static inline void table_check_slot(struct ring *r, struct table *t,
+				    unsigned int i)
+{
+	int got = slot_file(r, i);
+
+	if (t->file[i] == UNKNOWN) {
+		CHECK(got == -EBADF || (got >= 0 && got < MAX_TFILES));
+		t->file[i] = got < 0 ? EMPTY : got;
+	}
+	CHECK_EQ(slot_expect(t->file[i]), got);
+}
+
+/*
+ * The ring's table is what the model says: size, every occupied slot and
+ * (for big tables a sample of) the empty and unknown ones; no CQE pending.
+ */
+static inline void table_check(const char *name, struct ring *r,
+			       struct table *t)
+{
+	unsigned int i;
+
+	expect_no_cqe(r);
+	check_size(r, t->nr);
+	for (i = 0; i < t->nr; i++) {
+		if ((t->file[i] == EMPTY || t->file[i] == UNKNOWN) &&
+		    (t->nr > 128 && rnd(t->nr / 32)))
+			continue;
+		CTX("%s slot %u of %u", name, i, t->nr);
+		table_check_slot(r, t, i);
+	}
+}
+
+/* Unregistering posts exactly the tags of the model. */
+static inline void table_unregister(struct ring *r, struct table *t)
+{
+	__u64 tags[64];
+	unsigned int i;
+	int n = 0;
+
+	if (!t->nr)
+		return;
+	for (i = 0; i < t->nr; i++)
+		if (t->file[i] != EMPTY && t->tag[i]) {
+			CHECK(n < 64);
+			tags[n++] = t->tag[i];
+		}
+	CHECK_EQ(0, ring_unregister_files(r));
+	expect_tags(r, tags, n);
+	t->nr = 0;
+}
+
+/*
+ * Applies a successful clone of @n slots to the model @dt: @st's slots
+ * [@src_off, @src_off + @n) as they were before the call (@st may be @dt:
+ * a self clone copies like memmove()), or UNKNOWN ones if @st is NULL (a
+ * source other threads change).  The tags of the replaced slots go to
+ * @tags (room for 64); returns how many.
+ */
+static inline int table_apply_clone(struct table *dt, const struct table *st,
+				    unsigned int src_off, unsigned int dst_off,
+				    unsigned int n, __u64 *tags)
+{
+	unsigned int i;
+	int nr_tags = 0, *files;
+
+	files = malloc(n * sizeof(*files));
+	CHECK(files != NULL);
+	for (i = 0; i < n; i++)
+		files[i] = st ? st->file[src_off + i] : UNKNOWN;
+	table_grow(dt, dst_off + n);
+	for (i = 0; i < n; i++) {
+		unsigned int d = dst_off + i;
+
+		if (dt->file[d] != EMPTY && dt->tag[d]) {
+			CHECK(nr_tags < 64);
+			tags[nr_tags++] = dt->tag[d];
+		}
+		dt->file[d] = files[i];
+		dt->tag[d] = 0;
+	}
+	free(files);
+	return nr_tags;
+}
+
+/* ---- random clone arguments (the fuzzers) ---- */
+
+/*
+ * What both fuzzers start from: RLIMIT_NOFILE at @nofile (soft and hard),
+ * fd @closed_fd closed, @nfiles test files, and the pipe @sp whose write
+ * end is @tf's sentinel.
+ */
+static inline void fuzz_files(struct tfiles *tf, int nfiles, int sp[2],
+			      rlim_t nofile, int closed_fd)
+{
+	CHECK_EQ(0, set_nofile(nofile, nofile));
+	close(closed_fd);
+	tfiles_create(tf, nfiles);
+	sentinel_pipe(sp);
+	tf->sentinel = sp[1];
+}
+
+enum arg_kind { ARG_VALID, ARG_NULL, ARG_UNMAPPED, ARG_EDGE };
+
+/* Where a call's argument cannot be read: the fuzzers' EFAULT cases. */
+struct arg_area {
+	char *unmapped;		/* a page that cannot be read */
+	char *edge;		/* the last 16 readable bytes before it */
+};
+
+static inline void arg_area_init(struct arg_area *a)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *map;
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(map != MAP_FAILED);
+	/* PROT_NONE, not munmap(): later mmaps could fill a hole */
+	CHECK_EQ(0, mprotect(map + page, page, PROT_NONE));
+	a->unmapped = map + page;
+	a->edge = map + page - 16;
+}
+
+/* The argument pointer of @kind: @valid, NULL or one that faults. */
+static inline void *arg_ptr(const struct arg_area *a, enum arg_kind kind,
+			    struct io_uring_clone_files *valid)
+{
+	switch (kind) {
+	case ARG_NULL:
+		return NULL;
+	case ARG_UNMAPPED:
+		return a->unmapped;
+	case ARG_EDGE:
+		/* the first half readable: the copy still faults */
+		memcpy(a->edge, valid, 16);
+		return a->edge;
+	default:
+		return valid;
+	}
+}
+
+/* Flags: mostly the valid bits, sometimes unknown ones. */
+static inline __u32 edge_flags(void)
+{
+	switch (rnd(10)) {
+	case 0:
+		return (__u32)rnd64();
+	case 1:
+		return rnd(4) | 1U << rnd(32);
+	default:
+		return rnd(4);
+	}
+}
+
+/*
+ * Offsets and counts: mostly edges of the tables' sizes (@src_nr,
+ * @dst_nr) and of the limits (@nofile, RLIMIT_NOFILE's hard limit, and
+ * @cur_nofile, the soft limit in force).
+ */
+static inline __u32 edge_u32(unsigned int src_nr, unsigned int dst_nr,
+			     __u32 nofile, __u32 cur_nofile)
+{
+	switch (rnd(16)) {
+	case 0: case 1: case 2: case 3: return 0;
+	case 4: return 1;
+	case 5: return src_nr;
+	case 6: return src_nr + rnd(3) - 1;
+	case 7: return dst_nr + rnd(3) - 1;
+	case 8: return UINT_MAX - rnd(3);
+	case 9: return MAX_FIXED_FILES - rnd(3);
+	case 10: return rnd(2) ? nofile - rnd(3) : cur_nofile + rnd(3) - 1;
+	case 11: return (__u32)rnd64();
+	case 12: return 1U << rnd(32);
+	default: return rnd(70);
+	}
+}
+
+/*
+ * The range of a call: within a source table of @src_nr slots if
+ * @plausible (so that many calls get through; with DST_REPLACE mostly),
+ * else edges everywhere (edge_u32()).
+ */
+static inline void edge_range(struct io_uring_clone_files *cf, bool plausible,
+			      unsigned int src_nr, unsigned int dst_nr,
+			      __u32 nofile, __u32 cur_nofile)
+{
+	if (plausible) {
+		cf->flags |= rnd(4) ? IORING_REGISTER_DST_REPLACE : 0;
+		cf->nr = rnd(src_nr + 1);
+		if (cf->nr) {
+			cf->src_off = rnd(src_nr - cf->nr + 1);
+			cf->dst_off = rnd(4) ? rnd(70) :
+				      edge_u32(src_nr, dst_nr, nofile,
+					       cur_nofile);
+		}
+		return;
+	}
+	cf->src_off = edge_u32(src_nr, dst_nr, nofile, cur_nofile);
+	cf->dst_off = edge_u32(src_nr, dst_nr, nofile, cur_nofile);
+	cf->nr = edge_u32(src_nr, dst_nr, nofile, cur_nofile);
+}
+
+/* pad (mostly zero), nr_args (mostly 1) and the argument's kind */
+static inline void edge_tail(struct io_uring_clone_files *cf,
+			     unsigned int *nr_args, enum arg_kind *arg)
+{
+	if (!rnd(20))
+		cf->pad[rnd(3)] = 1 + rnd(UINT_MAX);
+	*nr_args = rnd(20) ? 1 : rnd(2) ? rnd(3) : (__u32)rnd64();
+	switch (rnd(30)) {
+	case 0: *arg = ARG_NULL; break;
+	case 1: *arg = ARG_UNMAPPED; break;
+	case 2: *arg = ARG_EDGE; break;
+	default: *arg = ARG_VALID;
+	}
+}
+
+/* A count option (-n), decimal or 0x hex; false if it is none. */
+static inline bool parse_count(const char *s, unsigned long *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtoul(s, &end, 0);
+	return !errno && end != s && !*end && *s != '-';
+}
+
+/*
+ * A time cap option (-t) in seconds; 0 (or less) means none, given as
+ * INFINITY.  False if it is no number.
+ */
+static inline bool parse_time_cap(const char *s, double *val)
+{
+	char *end;
+
+	*val = strtod(s, &end);
+	if (end == s || *end)
+		return false;
+	if (*val <= 0)
+		*val = INFINITY;
+	return true;
+}
+
+/*
+ * The options both fuzzers take: -s SEED, -n CALLS, -t SECONDS (0: no
+ * time cap).  Returns 1 if @opt is one of them, 0 if not, -1 if its value
+ * is no number.
+ */
+static inline int fuzz_option(int opt, const char *arg, __u64 *seed,
+			      unsigned long *calls, double *time_cap)
+{
+	switch (opt) {
+	case 's':
+		*seed = strtoull(arg, NULL, 0);
+		return 1;
+	case 'n':
+		return parse_count(arg, calls) ? 1 : -1;
+	case 't':
+		return parse_time_cap(arg, time_cap) ? 1 : -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The run_test() timeout for a program whose loop stops after @time_cap
+ * seconds, @slack more for setup and checks: 0 (no alarm) without a cap.
+ */
+static inline unsigned int cap_timeout(double time_cap, unsigned int slack)
+{
+	return time_cap < 30 * 86400.0 ? (unsigned int)time_cap + slack : 0;
 }
 
 #endif /* __CLONE_FILES_STRESS_H */
