@@ -94,7 +94,12 @@ stress-kcsan: tree
 coverage: tree
 	@$(S)/coverage.sh
 
-.PHONY: lint mbox stress stress-kcsan coverage
+## make fuzz: the fuzzers at length under User-Mode Linux: a million calls
+## per seed, then the concurrent fuzzer (not in CI)
+fuzz: tree
+	@$(S)/run-fuzz.sh
+
+.PHONY: lint mbox stress stress-kcsan coverage fuzz
 
 ## make bench: the perf kernel booted under TCG -icount (deterministic),
 ## cost per file and memory per slot by method; writes bench/results/

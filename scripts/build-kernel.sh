@@ -11,6 +11,9 @@ flavour=${1:?usage: build-kernel.sh FLAVOUR [NAME]}
 out=$BUILD_DIR/${2:-$flavour}
 
 "$REPO_DIR/scripts/config.sh" "$flavour" "${2:-$flavour}"
+# A fragment's "# make: VAR=VALUE..." lines are make arguments of its build
+# (kbuild has per-object switches, GCOV_PROFILE_rsrc.o=y, but no option).
+read -r -a make_args < <(sed -n 's/^# make: //p' "$REPO_DIR/configs/$flavour.config" | tr '\n' ' ') || true
 
 mkdir -p "$CCACHE_DIR"
 export CCACHE_DIR CCACHE_BASEDIR=$TREE_DIR CCACHE_NOHASHDIR=1
@@ -19,6 +22,6 @@ ccache -M 10G >/dev/null
 stage "building $flavour kernel (cold: ~7 min on 2 cores; warm: seconds)"
 make -s -C "$TREE_DIR" O="$out" -j"$(nproc)" CC="ccache gcc" \
 	KBUILD_BUILD_USER=clone-files \
-	KBUILD_BUILD_HOST=clone-files bzImage
+	KBUILD_BUILD_HOST=clone-files "${make_args[@]}" bzImage
 make -s -C "$TREE_DIR" O="$out" headers_install >/dev/null
 stage "$flavour kernel: $out/arch/x86/boot/bzImage"

@@ -143,6 +143,54 @@ series_from_tree() {
 	mark_tree_in_sync "$series" "$tag" "$tree"
 	stage "exported $n patches to $series"
 }
+# Configure build directory OUT: make BASE_TARGET (tinyconfig,
+# allnoconfig, defconfig), merge the fragments, olddefconfig, check that
+# every option stuck. Skipped when OUT's .config came from the same
+# target, fragments and make arguments.
+# usage: make_config NAME OUT BASE_TARGET FRAGMENT... [-- MAKE_ARG...]
+make_config() {
+	local name=$1 out=$2 target=$3 frags=() stamp
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		frags+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	mkdir -p "$out"
+	stamp=$({ echo "$target $*"; cat "${frags[@]}"; } | sha256sum | cut -d' ' -f1)
+	if [ -e "$out/.config" ] && [ "$(cat "$out/.config-stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	stage "configuring $name: $target + $(printf '%s ' "${frags[@]##*/}")"
+	make -s -C "$TREE_DIR" O="$out" "$@" "$target" >/dev/null
+	"$TREE_DIR/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+		"${frags[@]}" >"$out/merge_config.log"
+	make -s -C "$TREE_DIR" O="$out" "$@" olddefconfig >/dev/null
+	check_config_stuck "$name" "$out/.config" "${frags[@]}"
+	echo "$stamp" >"$out/.config-stamp"
+}
+
+# Every CONFIG_X=v the fragments ask for must be in the .config, every
+# CONFIG_X=n must be unset; die naming the ones that did not stick.
+# usage: check_config_stuck NAME DOTCONFIG FRAGMENT...
+check_config_stuck() {
+	local name=$1 config=$2 line opt bad=()
+	shift 2
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=n)
+			opt=${line%%=*}
+			grep -q "^$opt=" "$config" && bad+=("$line")
+			;;
+		CONFIG_*=*)
+			grep -qxF "$line" "$config" || bad+=("$line")
+			;;
+		esac
+	done < <(cat "$@")
+	[ ${#bad[@]} -eq 0 ] ||
+		die "$name config: options that did not stick: ${bad[*]}"
+}
+
 
 # The kernel .c files the series changes (not tools/ or Documentation/).
 series_kernel_files() {
@@ -245,6 +293,31 @@ git_import_dir() {
 		git tag "$tag"
 	)
 }
+# End a guest run (vm-run.sh, uml-run.sh): print the command's output from
+# the console log and exit with the command's status; 126 if the log has
+# a kernel report, checked first, since a hang the hung-task, soft-lockup
+# or RCU-stall detector reported would otherwise only show as a timeout;
+# 124 on a timeout; 125 if the guest never finished the command.
+# usage: guest_exit NAME LOG RUNNER_STATUS TIMEOUT
+guest_exit() {
+	local name=$1 log=$2 rc=$3 timeout=$4 status
+	# The console carries \r\n line ends.
+	sed -i 's/\r$//' "$log"
+	sed -n '/clone-files-vm: running command$/,/^clone-files-vm: exit status/p' "$log" | sed '1d'
+	"$REPO_DIR/scripts/scan-guest-log.sh" "$log" || exit 126
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "$name: timed out after ${timeout}s (log: $log)" >&2
+		exit 124
+	fi
+	status=$(sed -n 's/^clone-files-vm: exit status \([0-9]*\)$/\1/p' "$log" | tail -1)
+	if [ -z "$status" ]; then
+		echo "$name: the guest did not finish the command (log: $log)" >&2
+		tail -30 "$log" >&2
+		exit 125
+	fi
+	exit "$status"
+}
+
 
 # Print the closing "N passed, N failed, N skipped" line of a test run in
 # the VM, from the guest's own SUMMARY line ("N passed, N failed[, N

@@ -23,19 +23,7 @@ tag=$("$REPO_DIR/scripts/base.sh")
 out=$BUILD_DIR/lint-$arch
 export CCACHE_DIR CCACHE_BASEDIR=$TREE_DIR CCACHE_NOHASHDIR=1
 
-mkdir -p "$out"
-stamp=$(sha256sum <"$frag" | cut -d' ' -f1)
-if [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$stamp" ]; then
-	stage "$arch: allnoconfig + $(basename "$frag")"
-	make -s -C "$TREE_DIR" O="$out" "${args[@]}" allnoconfig >/dev/null
-	"$TREE_DIR/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-		"$frag" >"$out/merge_config.log"
-	make -s -C "$TREE_DIR" O="$out" "${args[@]}" olddefconfig >/dev/null
-	while IFS= read -r opt; do
-		grep -qxF "$opt" "$out/.config" || die "$arch: $opt did not stick"
-	done < <(grep '^CONFIG_' "$frag")
-	echo "$stamp" >"$out/.config-stamp"
-fi
+make_config "$arch" "$out" allnoconfig "$frag" -- "${args[@]}"
 case "$arch" in
 i386) grep -qx 'CONFIG_X86_32=y' "$out/.config" || die "i386: not a 32-bit config" ;;
 esac

@@ -13,15 +13,7 @@ tag=$("$REPO_DIR/scripts/base.sh")
 out=$BUILD_DIR/allno
 args=(CC="ccache gcc")
 export CCACHE_DIR CCACHE_BASEDIR=$TREE_DIR CCACHE_NOHASHDIR=1
-mkdir -p "$out"
-if ! grep -qx 'CONFIG_IO_URING=y' "$out/.config" 2>/dev/null; then
-	stage "allnoconfig + IO_URING"
-	make -s -C "$TREE_DIR" O="$out" "${args[@]}" allnoconfig >/dev/null
-	"$TREE_DIR/scripts/config" --file "$out/.config" -e EXPERT -e IO_URING
-	make -s -C "$TREE_DIR" O="$out" "${args[@]}" olddefconfig >/dev/null
-	grep -qx 'CONFIG_IO_URING=y' "$out/.config" || die "allnoconfig: IO_URING did not stick"
-fi
-grep -q '^CONFIG_IO_URING_BPF=y' "$out/.config" && die "allnoconfig: IO_URING_BPF is on"
+make_config allnoconfig "$out" allnoconfig "$REPO_DIR/configs/lint-allno.config" -- "${args[@]}"
 stage "allnoconfig + IO_URING: prepare"
 make -s -C "$TREE_DIR" O="$out" -j"$(nproc)" "${args[@]}" prepare >/dev/null ||
 	die "allnoconfig: make prepare failed"

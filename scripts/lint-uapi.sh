@@ -16,14 +16,7 @@ out=$BUILD_DIR/uapi
 args=(CC="ccache gcc")
 export CCACHE_DIR CCACHE_BASEDIR=$TREE_DIR CCACHE_NOHASHDIR=1
 
-mkdir -p "$out"
-if ! grep -qx 'CONFIG_UAPI_HEADER_TEST=y' "$out/.config" 2>/dev/null; then
-	stage "uapi: allnoconfig + UAPI_HEADER_TEST"
-	make -s -C "$TREE_DIR" O="$out" "${args[@]}" allnoconfig >/dev/null
-	"$TREE_DIR/scripts/config" --file "$out/.config" -e HEADERS_INSTALL -e UAPI_HEADER_TEST
-	make -s -C "$TREE_DIR" O="$out" "${args[@]}" olddefconfig >/dev/null
-	grep -qx 'CONFIG_UAPI_HEADER_TEST=y' "$out/.config" || die "uapi: UAPI_HEADER_TEST did not stick"
-fi
+make_config uapi "$out" allnoconfig "$REPO_DIR/configs/lint-uapi.config" -- "${args[@]}"
 stage "uapi: headers_install, then the header test of ${hdrs[*]}"
 make -s -C "$TREE_DIR" O="$out" -j"$(nproc)" "${args[@]}" headers_install ||
 	die "uapi: make headers_install failed"

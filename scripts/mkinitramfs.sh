@@ -71,6 +71,9 @@ if [ -w $leaks ]; then
 fi
 echo "clone-files-vm: exit status $status"
 sync
+# User-Mode Linux runs itself again on reboot: it is told to power off
+# (scripts/uml-run.sh), QEMU exits on a reboot (-no-reboot).
+grep -qw clone_files_halt=poweroff /proc/cmdline && poweroff -f
 reboot -f
 INIT
 chmod 0755 "$root/init"

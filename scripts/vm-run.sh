@@ -68,23 +68,4 @@ timeout --foreground -k 10 "$timeout" \
 	"${qemu_extra[@]}" </dev/null >"$log" 2>&1
 qemu_rc=$?
 set -e
-# The console carries \r\n line ends; print the command's own output.
-sed -i 's/\r$//' "$log"
-sed -n '/clone-files-vm: running command$/,/^clone-files-vm: exit status/p' "$log" | sed '1d'
-
-# A report fails the run first: a hang the hung-task, soft-lockup or
-# RCU-stall detector reported would otherwise only show as a timeout.
-if ! "$REPO_DIR/scripts/scan-guest-log.sh" "$log"; then
-	exit 126
-fi
-if [ $qemu_rc = 124 ] || [ $qemu_rc = 137 ]; then
-	echo "vm-run: timed out after ${timeout}s (log: $log)" >&2
-	exit 124
-fi
-status=$(sed -n 's/^clone-files-vm: exit status \([0-9]*\)$/\1/p' "$log" | tail -1)
-if [ -z "$status" ]; then
-	echo "vm-run: the guest did not finish the command (log: $log)" >&2
-	tail -30 "$log" >&2
-	exit 125
-fi
-exit "$status"
+guest_exit vm-run "$log" "$qemu_rc" "$timeout"

@@ -396,29 +396,18 @@ static inline int sort_u64(const void *a, const void *b)
 }
 
 /*
- * The CQEs pending on @r are exactly the tag completions @exp, in any order,
- * and no other CQE was skipped by a helper since the last check.  A tag is
- * posted once no request uses the slot's old node any more, which for a
- * request completed by io-wq can be a little after its CQE: wait for the
- * missing ones up to TAG_WAIT_MS.
+ * The CQEs pending on @r, once the @nr expected ones have come
+ * (ring_wait_tags(): a tag can come a little after the CQE of an io-wq
+ * request that used the slot), are exactly the tag completions @exp, in
+ * any order, and no other CQE was skipped by a helper since the last check.
  */
-#define TAG_WAIT_MS	3000
-
 static inline void expect_tags(struct ring *r, const __u64 *exp, int nr)
 {
 	__u64 got[MAX_SLOTS + 1], want[MAX_SLOTS];
-	double end = now_s() + TAG_WAIT_MS / 1000.0;
-	int i, n = 0;
+	int i, n;
 
 	CHECK(nr <= MAX_SLOTS);
-	for (;;) {
-		n += ring_collect_tags(r, got + n, MAX_SLOTS + 1 - n);
-		if (n >= nr || now_s() > end)
-			break;
-		usleep(1000);
-		/* runs task_work and flushes CQEs that overflowed the ring */
-		sys_io_uring_enter(r->fd, 0, 0, IORING_ENTER_GETEVENTS);
-	}
+	n = ring_wait_tags(r, got, MAX_SLOTS + 1, nr);
 	if (r->stray)
 		die_at(__FILE__, __LINE__, "%u unexpected CQEs on ring %d",
 		       r->stray, r->fd);
