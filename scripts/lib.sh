@@ -293,6 +293,25 @@ git_import_dir() {
 		git tag "$tag"
 	)
 }
+# Write WORK/initramfs.cpio.gz for vm-run.sh and uml-run.sh: it runs
+# COMMAND in /work, which holds the contents of each DIR.
+# usage: guest_initramfs WORK [DIR...] -- COMMAND [ARG...]
+guest_initramfs() {
+	local work=$1 dirs=()
+	shift
+	while [ "$1" != -- ]; do
+		dirs+=("$1")
+		shift
+	done
+	shift
+	{
+		echo "#!/bin/sh"
+		printf '%q ' "$@"
+		echo
+	} >"$work/cmd"
+	"$REPO_DIR/scripts/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/cmd" "${dirs[@]}"
+}
+
 # End a guest run (vm-run.sh, uml-run.sh): print the command's output from
 # the console log and exit with the command's status; 126 if the log has
 # a kernel report, checked first, since a hang the hung-task, soft-lockup

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the IORING_REGISTER_CLONE_FILES stress programs (stress/) into
 # $BUILD_DIR/stress and run them all in ONE boot of the debug kernel:
-# fault-inject, races, fuzz, hostile, limits. Every program runs even if an
+# fault-inject, races, fuzz, fuzz-mt (concurrent), hostile, limits. Every program runs even if an
 # earlier one fails. The output ends with one line summing their closing
 # lines, "N passed, N failed[, N skipped]"; a kernel report in the guest log
 # (KASAN, lockdep, WARNING, kmemleak, ...) or a program that died without
@@ -15,9 +15,10 @@
 # shares theirs.
 #
 # Time caps keep the whole run under about 14 minutes under TCG, also on a
-# loaded machine: races stop each race after 20 s, fuzz after 60 s; every
+# loaded machine: races stop each race after 20 s, fuzz after 60 s,
+# fuzz-mt after 30 s; every
 # program is killed at its own cap (a killed program has no closing line:
-# a failure), and the VM at 820 s.
+# a failure), and the VM at 1000 s.
 #
 # usage: run-stress.sh [EXTRA_FUZZ_ARGS...]   e.g. -s 0x1234 -n 5000
 set -euo pipefail
@@ -32,7 +33,7 @@ mkdir -p "$CACHE_DIR/logs"
 stage "running the stress programs in the VM (console log: $log)"
 set +e
 "$REPO_DIR/scripts/vm-run.sh" --kernel debug --dir "$out" --log "$log" \
-	--append slab_nomerge --timeout 900 -- ./run-all.sh 2>&1 | tee "$res"
+	--append slab_nomerge --timeout 1000 -- ./run-all.sh 2>&1 | tee "$res"
 vm_rc=${PIPESTATUS[0]}
 set -e
 

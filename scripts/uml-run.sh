@@ -33,12 +33,7 @@ mkdir -p "$CACHE_DIR/logs"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-{
-	echo "#!/bin/sh"
-	printf '%q ' "$@"
-	echo
-} >"$work/cmd"
-"$REPO_DIR/scripts/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/cmd" "${dirs[@]}"
+guest_initramfs "$work" "${dirs[@]}" -- "$@"
 
 stage "running $linux, log: $log"
 set +e

@@ -45,12 +45,7 @@ mkdir -p "$CACHE_DIR/logs"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-{
-	echo "#!/bin/sh"
-	printf '%q ' "$@"
-	echo
-} >"$work/cmd"
-"$REPO_DIR/scripts/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/cmd" "${dirs[@]}"
+guest_initramfs "$work" "${dirs[@]}" -- "$@"
 
 # KVM hangs guests on these machines: TCG unless VM_ACCEL says otherwise
 # (scripts/probe-kvm.sh checks whether KVM boots here).
