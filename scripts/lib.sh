@@ -143,6 +143,7 @@ series_from_tree() {
 	mark_tree_in_sync "$series" "$tag" "$tree"
 	stage "exported $n patches to $series"
 }
+
 # Configure build directory OUT: make BASE_TARGET (tinyconfig,
 # allnoconfig, defconfig), merge the fragments, olddefconfig, check that
 # every option stuck. Skipped when OUT's .config came from the same
@@ -190,7 +191,6 @@ check_config_stuck() {
 	[ ${#bad[@]} -eq 0 ] ||
 		die "$name config: options that did not stick: ${bad[*]}"
 }
-
 
 # The kernel .c files the series changes (not tools/ or Documentation/).
 series_kernel_files() {
@@ -293,6 +293,7 @@ git_import_dir() {
 		git tag "$tag"
 	)
 }
+
 # Write WORK/initramfs.cpio.gz for vm-run.sh and uml-run.sh: it runs
 # COMMAND in /work, which holds the contents of each DIR.
 # usage: guest_initramfs WORK [DIR...] -- COMMAND [ARG...]
@@ -336,7 +337,6 @@ guest_exit() {
 	fi
 	exit "$status"
 }
-
 
 # Print the closing "N passed, N failed, N skipped" line of a test run in
 # the VM, from the guest's own SUMMARY line ("N passed, N failed[, N

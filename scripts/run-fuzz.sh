@@ -32,16 +32,19 @@ make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs/usr/include" UTIL="$util" \
 cat >"$out/run-fuzz.sh" <<GUEST
 #!/bin/sh
 passed=0 failed=0
-for s in $seeds; do
-	./fuzz -s \$s -n $calls -t 0 >/tmp/out 2>&1; echo "fuzz -s \$s: exit \$?"
+# one fuzzer run: its exit status, its output, counted by its closing line
+run() {
+	"\$@" >/tmp/out 2>&1
+	echo "\$*: exit \$?"
 	cat /tmp/out
-	grep -q '^1 passed, 0 failed' /tmp/out && passed=\$((passed + 1)) || failed=\$((failed + 1))
-done
-for s in $seeds; do
-	./fuzz-mt -s \$s -t $mt_secs -j $mt_jobs >/tmp/out 2>&1; echo "fuzz-mt -s \$s: exit \$?"
-	cat /tmp/out
-	grep -q '^1 passed, 0 failed' /tmp/out && passed=\$((passed + 1)) || failed=\$((failed + 1))
-done
+	if grep -q '^1 passed, 0 failed' /tmp/out; then
+		passed=\$((passed + 1))
+	else
+		failed=\$((failed + 1))
+	fi
+}
+for s in $seeds; do run ./fuzz -s \$s -n $calls -t 0; done
+for s in $seeds; do run ./fuzz-mt -s \$s -t $mt_secs -j $mt_jobs; done
 echo "fuzz total: \$passed passed, \$failed failed"
 [ \$failed = 0 ]
 GUEST
