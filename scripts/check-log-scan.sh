@@ -7,8 +7,7 @@
 # report (a Call Trace, say) is what catches it. Detectors that wait are
 # made quick through their sysctls or boot arguments; the provoking write
 # runs in the background, where it never returns (a spinning or a D-state
-# task). The RCU-stall pattern of scan-guest-log.sh has no case: lkdtm has no RCU
-# stall, and its spinning task gave none in 134 s here.
+# task).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,6 +19,10 @@ cases=(
 	"warning||echo WARNING >$lkdtm|WARNING: "
 	"ubsan||echo ARRAY_BOUNDS >$lkdtm|UBSAN: array-index-out-of-bounds"
 	"soft-lockup|watchdog_thresh=1 softlockup_panic=1|(echo SOFTLOCKUP >$lkdtm &); sleep 60|BUG: soft lockup"
+	# lkdtm has no RCU stall of its own: its spinning task, preemption
+	# off, blocks grace periods, and processes exiting on the other CPU
+	# ask for one (their task_structs are freed through RCU).
+	"rcu-stall|rcupdate.rcu_cpu_stall_timeout=3|echo 1 >/proc/sys/kernel/panic_on_rcu_stall; (echo SOFTLOCKUP >$lkdtm &); sleep 1; for i in \$(seq 100); do sh -c :; done; sleep 60|rcu: INFO: .*detected stall"
 	"hung-task||echo 2 >/proc/sys/kernel/hung_task_timeout_secs; (echo HUNG_TASK >$lkdtm &); sleep 15|blocked for more than [0-9]+ seconds"
 )
 

@@ -1633,6 +1633,13 @@ static void race_source_churn(void *arg)
 	tfiles_destroy(&tf);
 }
 
+/* On one CPU the threads below only take turns: nothing would race. */
+static void two_cpus_online(void *arg)
+{
+	(void)arg;
+	CHECK(sysconf(_SC_NPROCESSORS_ONLN) >= 2);
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned int plain = 0;
@@ -1689,6 +1696,7 @@ int main(int argc, char **argv)
 	rng_state = 0x5eed5eedULL;
 	printf("races: time cap %.0f s per race, iteration scale %u\n",
 	       time_cap, iter_scale);
+	run_test("races: two CPUs online", two_cpus_online, NULL, 10);
 	for (i = 0; i < ARRAY_SIZE(races); i++) {
 		if (only && !strchr(only, races[i].id))
 			continue;
