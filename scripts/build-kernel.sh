@@ -10,6 +10,17 @@ set -euo pipefail
 flavour=${1:?usage: build-kernel.sh FLAVOUR [NAME]}
 out=$BUILD_DIR/${2:-$flavour}
 
+# A flavour on a base ("# base: NAME") that differs from it in a few
+# options starts from a copy of the base's build: kbuild's per-option
+# dependencies then rebuild only what those options touch (minutes, not
+# the cold build that ccache cannot spare, as autoconf.h changed).
+base=$(sed -n '1s/^# base: \([a-z0-9-]*\)$/\1/p' "$REPO_DIR/configs/$flavour.config")
+if [ -n "$base" ] && [ ! -e "$out/.config" ] && [ -e "$BUILD_DIR/$base/vmlinux" ]; then
+	stage "seeding $flavour build from $base's"
+	mkdir -p "$out"
+	cp -a "$BUILD_DIR/$base/." "$out/"
+	rm -f "$out/.config-stamp"
+fi
 "$REPO_DIR/scripts/config.sh" "$flavour" "${2:-$flavour}"
 # A fragment's "# make: VAR=VALUE..." lines are make arguments of its build
 # (kbuild has per-object switches, GCOV_PROFILE_rsrc.o=y, but no option).
