@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Cost of giving a ring a table of N registered files, by method:
- * IORING_REGISTER_CLONE_FILES (whole, replace, ranged) against
+ * IORING_REGISTER_CLONE_FILES (whole, replace, ranged, and a 16-slot
+ * replace within a table of N) against
  * IORING_REGISTER_FILES, IORING_REGISTER_FILES_UPDATE2 into a sparse table,
  * IORING_OP_MSG_RING with IORING_MSG_SEND_FD per file, and the kernel's own
  * copy of a process fd table (unshare(CLONE_FILES)) as the floor; plus the
@@ -141,6 +142,16 @@ static int run_clone_range16(struct bench *b, struct rep *r)
 	return clone_files(&r->dst, b->src.fd, 0, b->n / 2, 0, b->n / 16);
 }
 
+/*
+ * DST_REPLACE of 16 slots in the middle of a table of N registered files:
+ * the cost of a small replace against the size of the table around it.
+ */
+static int run_replace16(struct bench *b, struct rep *r)
+{
+	return clone_files(&r->dst, b->src.fd, IORING_REGISTER_DST_REPLACE,
+			   0, b->n / 2 - 8, 16);
+}
+
 static int run_register(struct bench *b, struct rep *r)
 {
 	return ring_register_files(&r->dst, b->fds, b->n);
@@ -263,11 +274,17 @@ static unsigned int files_sixteenth(unsigned int n)
 	return n / 16;
 }
 
+static unsigned int files_16(unsigned int n)
+{
+	return n >= 16 ? 16 : 0;
+}
+
 static const struct method methods[] = {
 	{ "clone",		   true,  files_all, prep_empty,      run_clone },
 	{ "clone_replace",	   true,  files_all, prep_registered, run_clone_replace },
 	{ "clone_range16",	   true,  files_sixteenth, prep_empty, run_clone_range16 },
 	{ "clone_empty",	   true,  files_all, prep_empty,      run_clone_empty },
+	{ "replace16",		   true,  files_16,  prep_registered, run_replace16 },
 	{ "register",		   false, files_all, prep_empty,      run_register },
 	{ "update_sparse",	   false, files_all, prep_sparse,     run_update_sparse },
 	{ "msg_ring",		   false, files_all, prep_msg_target, run_msg_ring },

@@ -9,6 +9,8 @@
 #   bench.md   per-file cost per N and method, ratios from the same run,
 #              memory per slot, and what produced them
 #   bench.png  cost per file against N, log-log, one line per method
+#   lock-hold.tsv  progs/lock-hold's TSV: how long the source's lock is
+#              held, seen by a waiter on a second vCPU (a second boot)
 # When a User-Mode Linux build exists ($BUILD_DIR/um/linux), the same run
 # there, in wall-clock time: bench-um.{tsv,md,png}.
 #
@@ -20,6 +22,7 @@
 #   BENCH_TARGET_MS=200   clone-bench -t: guest time aimed at per point
 #   BENCH_MEM_N=65536,1048576  clone-mem -n, once per size
 #   BENCH_MEM_MB=2048     guest memory
+#   BENCH_HOLD_N=4096,65536,1048576  lock-hold -n (a second boot, 2 vCPUs)
 #   BENCH_OUT=bench/results
 #   BENCH_UM=auto         0: skip the User-Mode Linux run
 #   BENCH_REPORT_FROM=F   no build, no run: write the report from a saved
@@ -32,9 +35,10 @@ sizes=${BENCH_SIZES:-1,16,256,4096,65536,1048576}
 target_ms=${BENCH_TARGET_MS:-200}
 mem_n=${BENCH_MEM_N:-65536,1048576}
 mem_mb=${BENCH_MEM_MB:-2048}
+hold_n=${BENCH_HOLD_N:-4096,65536,1048576}
 out=${BENCH_OUT:-$REPO_DIR/bench/results}
 um=$BUILD_DIR/um/linux
-methods=(clone clone_replace clone_range16 clone_empty register update_sparse
+methods=(clone clone_replace clone_range16 clone_empty replace16 register update_sparse
 	msg_ring dup_fd unregister unregister_registered)
 
 case "$kernel" in
@@ -59,7 +63,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/guest" "$out"
-[ -n "$from" ] || cp "$progs/clone-bench" "$progs/clone-mem" "$tmp/guest/"
+[ -n "$from" ] || cp "$progs/clone-bench" "$progs/clone-mem" "$progs/lock-hold" "$tmp/guest/"
 # The guest keeps each program's output in files and prints them between
 # marker lines at the end, so that progress and kernel messages on the
 # console can't interleave with the TSV.
@@ -171,7 +175,9 @@ END {
 	print ""
 	print "clone_range16 handles N/16 files (from the middle of the source, to slot 0);"
 	print "clone_empty clones a table of N empty slots (the table, bitmap and loop"
-	print "without any node or file reference);"
+	print "without any node or file reference); replace16 replaces 16 slots in the"
+	print "middle of a table of N registered files (DST_REPLACE, the table does not"
+	print "grow): its cost should not depend on N;"
 	print "unregister and unregister_registered are the cost of tearing the table down"
 	print "again (cloned and registered); dup_fd is the kernel copying a process fd table"
 	print "(unshare(CLONE_FILES)), the floor of any copy of N file pointers."
@@ -191,16 +197,18 @@ END {
 	print "many times cheaper clone is than X; the last column is clone's per-file cost"
 	print "relative to its own at N = 4096. \"clone - clone_empty\" is what an"
 	print "occupied slot adds to a clone (its node, file reference, pointer and bit),"
-	print "in ns per slot."
+	print "in ns per slot. \"replace16(N) / replace16(16)\" is what the table around a"
+	print "16-slot replace adds to it."
 	print ""
-	print "| N | clone / dup_fd | register / clone | update_sparse / clone | msg_ring / clone | clone_replace / clone | clone(N) / clone(4096) | clone - clone_empty |"
-	print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	print "| N | clone / dup_fd | register / clone | update_sparse / clone | msg_ring / clone | clone_replace / clone | clone(N) / clone(4096) | clone - clone_empty | replace16(N) / replace16(16) |"
+	print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for (j = 1; j <= nn; j++) {
 		n = ns[j]; c = pf["clone", n]
 		print "| " n " | " ratio(c, pf["dup_fd", n]) " | " ratio(pf["register", n], c) \
 		      " | " ratio(pf["update_sparse", n], c) " | " ratio(pf["msg_ring", n], c) \
 		      " | " ratio(pf["clone_replace", n], c) " | " ratio(c, pf["clone", 4096]) \
-		      " | " (c == "" || pf["clone_empty", n] == "" ? "-" : fmt(c - pf["clone_empty", n])) " |"
+		      " | " (c == "" || pf["clone_empty", n] == "" ? "-" : fmt(c - pf["clone_empty", n])) \
+		      " | " ratio(pf["replace16", n], pf["replace16", 16]) " |"
 	}
 	print ""
 	print "## Raw (bench.tsv)"
@@ -276,6 +284,7 @@ declare -A style=(
 	[clone_replace]="#a574d6 4 2 1"
 	[clone_range16]="#1f77b4 6 2 1"
 	[clone_empty]="#5fb9d6 8 2 1"
+	[replace16]="#2ca02c 10 2 1"
 	[register]="#d62728 7 2 1"
 	[update_sparse]="#ff7f0e 9 2 1"
 	[msg_ring]="#8c564b 11 2 1"
@@ -360,6 +369,44 @@ status=0
 [ "$rc" = 0 ] || { echo "vm-run: status $rc (126: kernel report in the console log)" >&2; status=1; }
 grep -q '^=== clone-bench exit 0 ' "$tmp/qemu.out" || status=1
 grep -qx '=== clone-mem exit 0' "$tmp/qemu.out" || status=1
+
+# ---- the lock hold time, in a second boot with two vCPUs ----
+# progs/lock-hold: a probe thread on the second CPU waits for the lock the
+# copy on the first holds (see the program's header).
+if [ -z "$from" ]; then
+	stage "lock hold time in the VM (two vCPUs, -icount), N = $hold_n"
+	hold_rc=0
+	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
+		--smp 2 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
+		--log "$CACHE_DIR/logs/bench-hold-console.log" \
+		-- ./lock-hold -n "$hold_n" -r 5 >"$tmp/hold.out" || hold_rc=$?
+	cp "$tmp/hold.out" "$CACHE_DIR/logs/bench-hold-guest.out"
+	awk -F'\t' 'NF == 6 && ($1 == "method" || $2 ~ /^[0-9]+$/)' "$tmp/hold.out" >"$out/lock-hold.tsv"
+	[ "$hold_rc" = 0 ] || { echo "lock-hold: vm-run status $hold_rc" >&2; status=1; }
+	{
+		echo
+		echo "## Source lock hold time (lock-hold, two vCPUs, same kernel)"
+		echo
+		echo "A probe thread on the second vCPU times round trips that need the"
+		echo "lock the copy on the first holds: IORING_OP_NOP on the source ring"
+		echo "(its uring_lock) while IORING_REGISTER_CLONE_FILES copies its whole"
+		echo "table into a fresh ring; dup()/close() on a fd table (its"
+		echo "file_lock) while unshare(CLONE_FILES) copies it (dup_fd()). Longest"
+		echo "round trip over 5 copies less the longest without a copy, per file."
+		echo "Both waiters spin while the holder runs, and the -icount clock counts"
+		echo "the instructions of both vCPUs, so the two rows compare with each"
+		echo "other, not with the single-vCPU figures above. \`lock-hold.tsv\` is"
+		echo "the raw output."
+		echo
+		echo "| N | clone: hold ns | dup_fd: hold ns | clone per file | dup_fd per file | clone / dup_fd |"
+		echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+		awk -F'\t' 'NR > 1 { h[$1, $2] = $4; p[$1, $2] = $6; if (!($2 in s)) { s[$2] = 1; n[++k] = $2 } }
+			END { for (i = 1; i <= k; i++) { x = n[i]
+				printf "| %s | %s | %s | %s | %s | %s |\n", x, h["clone", x], h["dup_fd", x],
+					p["clone", x], p["dup_fd", x],
+					p["dup_fd", x] > 0 ? sprintf("%.2fx", p["clone", x] / p["dup_fd", x]) : "-" } }' "$out/lock-hold.tsv"
+	} >>"$out/bench.md"
+fi
 
 # ---- the User-Mode Linux run, when there is a UML build ----
 if [ -n "$from" ]; then

@@ -3,11 +3,13 @@
 
 Input: gcov's JSON files (gcov -b -j) and the series' diff (git diff -U0)
 of the same sources. A function is the series' if a line it adds or changes
-lies within the function, or a deletion sits there. Output, in --out:
-report.md (a table of line and branch coverage per function, then every
-line not reached and every branch never taken) and annotated.txt (the
-source of those functions with gcov's counts: '#####' marks a line never
-run, '-' a line without code).
+lies within the function, or a deletion sits there; in the functions of
+OWN_LINES_ONLY only those lines count. Output, in --out: report.md (a table
+of line and branch coverage per function, then every source line with a
+line not reached or a branch never taken: first those without a reason,
+which should be none, then the others with theirs, from WHY or MACRO_WHY)
+and annotated.txt (the source of those functions with gcov's counts:
+'#####' marks a line never run, '-' a line without code).
 
 usage: coverage-report.py --diff DIFF --tree TREE --out DIR FILE.gcov.json.gz...
 """
@@ -16,6 +18,37 @@ import gzip
 import json
 import os
 import re
+
+# Functions the series changes but whose other lines are not its code: a
+# switch over every register opcode to which it adds one case. Only the
+# lines the series adds or changes count there.
+OWN_LINES_ONLY = {'__io_uring_register'}
+
+# Why a branch is never taken, for lines whose code is a check compiled in
+# by a debug option or a macro rather than a decision of the source: the
+# arm never taken is the report (or the path) that must not happen.
+MACRO_WHY = [
+    (r'^lockdep_assert_held\(', 'lockdep_assert_held(): the lockdep '
+     'report of a lock not held, and its debug_locks and once-only arms'),
+    (r'rcu_dereference\(', 'rcu_dereference(): the PROVE_RCU report of a '
+     'dereference outside an RCU read-side section, and its arms'),
+    (r'^WARN_ON_ONCE\(', 'the warning, which would mean the table was not '
+     'empty; and its once-only arm'),
+]
+
+# Why a branch of a decision in the source is never taken, or a line never
+# reached: (function, the line's text) -> reason. Every gap of the report
+# is either explained here or by MACRO_WHY, or listed as unexplained.
+WHY = {}
+
+
+def why(name, text):
+    if (name, text) in WHY:
+        return WHY[(name, text)]
+    for pat, reason in MACRO_WHY:
+        if re.search(pat, text):
+            return reason
+    return None
 
 
 def changed_lines(diff):
@@ -58,6 +91,9 @@ def series_functions(files, changed):
                 lines = [l for l in entry['lines']
                          if lo <= l['line_number'] <= hi and
                          l.get('function_name', fn['name']) == fn['name']]
+                if fn['demangled_name'] in OWN_LINES_ONLY:
+                    lines = [l for l in lines
+                             if l['line_number'] in changed[path]]
                 yield path, fn, lines
 
 
@@ -88,15 +124,21 @@ def main():
             tot[i] += v
         rows.append(f'| {path} | {name} | {fn["execution_count"]} | '
                     f'{hit}/{len(lines)} | {taken}/{len(br)} |')
+        # one entry per source line: its line and branch gaps together
+        missed = {}
         for l in lines:
             if l['count'] == 0:
-                n = l['line_number']
-                gaps.append(f'- {path}:{n} {name}: line not reached: '
-                            f'`{src[n - 1].strip()}`')
+                missed.setdefault(l['line_number'], []).append('line')
         for n, i, b in br:
             if b['count'] == 0:
-                gaps.append(f'- {path}:{n} {name}: branch {i} never taken: '
-                            f'`{src[n - 1].strip()}`')
+                missed.setdefault(n, []).append(f'branch {i}')
+        for n in sorted(missed):
+            text = src[n - 1].strip()
+            what = ', '.join(missed[n])
+            reason = why(name, text)
+            gaps.append((reason is not None,
+                         f'- {path}:{n} {name} ({what}): `{text}`' +
+                         (f'\n  {reason}' if reason else '')))
         counts = {l['line_number']: l['count'] for l in lines}
         annotated.append(f'==== {path}: {name}')
         for n in range(fn['start_line'], fn['end_line'] + 1):
@@ -120,13 +162,20 @@ def main():
         f.write('\n'.join(rows) + '\n')
         f.write(f'| all | | | {tot[0]}/{tot[1]} ({pct(tot[0], tot[1])}) | '
                 f'{tot[2]}/{tot[3]} ({pct(tot[2], tot[3])}) |\n\n')
-        f.write('## Not reached\n\n')
-        f.write('\n'.join(gaps) + '\n' if gaps else 'Nothing: every line and '
-                'branch was reached.\n')
+        unexplained = [g for ok, g in gaps if not ok]
+        f.write('## Not reached, unexplained\n\n')
+        f.write('\n'.join(unexplained) + '\n' if unexplained else
+                'None.\n')
+        f.write('\n## Not reached, and why\n\n'
+                'Each line of the source that has a line or a branch gcov '
+                'never saw run, and the reason.\n\n')
+        f.write('\n'.join(g for ok, g in gaps if ok) + '\n' if
+                len(unexplained) < len(gaps) else 'None.\n')
     with open(os.path.join(args.out, 'annotated.txt'), 'w') as f:
         f.write('\n'.join(annotated))
     print(f'lines {tot[0]}/{tot[1]}, branches {tot[2]}/{tot[3]}, '
-          f'{len(gaps)} gaps')
+          f'{len(gaps)} source lines with gaps, '
+          f'{sum(1 for ok, _ in gaps if not ok)} unexplained')
 
 
 if __name__ == '__main__':

@@ -2,7 +2,8 @@
 # make coverage: line and branch coverage of the functions the series adds
 # or changes, from one boot of the coverage flavour (the debug kernel with
 # gcov on io_uring/, configs/coverage.config) running the io_uring
-# kselftests and then every stress program. The guest copies its .gcda
+# kselftests, every stress program, and liburing's regbuf-clone and
+# clone-files tests. The guest copies its .gcda
 # files out through the console (tar, base64); gcov reads them next to the
 # build's .gcno files; scripts/coverage-report.py writes coverage/.
 set -euo pipefail
@@ -14,6 +15,11 @@ tag=$("$REPO_DIR/scripts/base.sh")
 kout=$BUILD_DIR/coverage
 "$REPO_DIR/scripts/build-selftests.sh" coverage
 "$REPO_DIR/scripts/build-stress.sh"
+# liburing's own tests of buffer and file cloning: io_clone_buffers() is
+# the series' too, and the kselftests and make stress clone files
+"$REPO_DIR/scripts/liburing-tree.sh"
+"$REPO_DIR/scripts/build-liburing-tests.sh"
+lt=(regbuf-clone.t clone-files.t)
 
 guest=$(mktemp -d)
 trap 'rm -rf "$guest"' EXIT
@@ -23,6 +29,11 @@ cat >"$guest/run-coverage.sh" <<'GUEST'
 echo "kselftests: $(grep -c '^ *ok ' /tmp/kselftest.out) ok, $(grep -c '^ *not ok ' /tmp/kselftest.out) not ok"
 ./run-all.sh >/tmp/stress.out 2>&1
 grep '^stress total:' /tmp/stress.out
+d=$PWD
+for t in ./*.t; do
+	(cd /tmp && "$d/$t" >/tmp/liburing.out 2>&1)
+	echo "liburing ${t#./}: exit $?"
+done
 # debugfs gcov files report size 0: copy them with cat, not cp or tar
 mkdir /tmp/gcda
 for f in $(find /sys/kernel/debug/gcov -path '*/io_uring/*.gcda'); do
@@ -33,6 +44,9 @@ tar czf - -C /tmp/gcda . | base64
 echo "==== gcda end"
 GUEST
 chmod +x "$guest/run-coverage.sh"
+for t in "${lt[@]}"; do
+	cp "$BUILD_DIR/liburing-tests/$t" "$guest/"
+done
 
 log=$CACHE_DIR/logs/coverage-console.log
 res=$CACHE_DIR/logs/coverage.out
@@ -44,7 +58,7 @@ set +e
 	--log "$log" --timeout 2400 -- ./run-coverage.sh >"$res" 2>&1
 vm_rc=$?
 set -e
-grep -E '^(kselftests|stress total):' "$res" || true
+grep -E '^(kselftests|stress total|liburing .*):' "$res" || true
 [ "$vm_rc" = 0 ] || echo "coverage: the VM run exited $vm_rc (log: $log); reporting what it collected" >&2
 
 find "$kout/io_uring" -name '*.gcda' -delete

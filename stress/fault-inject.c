@@ -10,9 +10,13 @@
  *
  * The injection points are not just counted but predicted, point by point,
  * from the tables involved (model_clone()), after the kernel's
- * io_clone_file_table() and io_alloc_file_tables():
- *  - the new table, io_rsrc_data_alloc(): one kvmalloc of nr_files
- *    pointers.  Up to a page it is one kmalloc whose failure fails the call;
+ * io_clone_take_files(), io_clone_install_files() and
+ * io_alloc_file_tables():
+ *  - the array of the cloned range, io_clone_take_files(): one kvmalloc of
+ *    nr longs (at most 512 B here, or 512 KiB: no point, see below), made
+ *    under the source's lock, freed before the call returns;
+ *  - only if the destination's table grows, the new table,
+ *    io_rsrc_data_alloc(): one kvmalloc of nr_files pointers.  Up to a page it is one kmalloc whose failure fails the call;
  *    above a page and up to KMALLOC_MAX_CACHE_SIZE (8 KiB) it is a kmalloc
  *    whose failure kvmalloc absorbs by falling back to vmalloc (the call
  *    succeeds with a vmalloc'd table; vmalloc's own allocations come after
@@ -240,7 +244,7 @@ static const char *const kind_name[] = {
 struct model {
 	unsigned int nr, cap;		/* points */
 	unsigned char *kind;		/* kind[n - 1]: failing point n */
-	char what[160];
+	char what[224];
 };
 
 /* One allocation of @size; @kind: what failing its kmalloc does. */
@@ -257,22 +261,42 @@ static void model_alloc(struct model *m, enum mode mode, size_t size,
 }
 
 /*
- * The failslab points of one clone building a table of @nr_files slots and
- * kmalloc'ing @nodes nodes, in the order io_clone_file_table() makes them.
+ * The failslab points of one clone of @nr slots kmalloc'ing @nodes nodes,
+ * growing the destination's table to @nr_files slots (0: it does not
+ * grow), in the order the kernel makes them: io_clone_take_files()'s
+ * array of @nr slots, under the source's lock; then, under the
+ * destination's alone, io_clone_install_files()'s larger table and bitmap
+ * if the table grows, and the nodes.
  */
-static void model_clone(struct model *m, enum mode mode,
+static void model_clone(struct model *m, enum mode mode, unsigned int nr,
 			unsigned int nr_files, unsigned int nodes)
 {
+	size_t slots = (size_t)nr * sizeof(long);
 	size_t table = (size_t)nr_files * sizeof(void *);
 	size_t bitmap = (nr_files + 63) / 64 * sizeof(long);
+	char grow[112] = "no new table";
 	unsigned int i;
 
-	m->cap = 2 * (nodes + 2) + (skew > 0 ? skew : 0);
+	/*
+	 * The array lives for the call only: a vmalloc fallback for it
+	 * would not show in vmallocinfo afterwards, and no variant needs it.
+	 */
+	CHECK(slots <= PAGE_SZ || slots > KMALLOC_MAX_CACHE);
+	m->cap = 2 * (nodes + 3) + (skew > 0 ? skew : 0);
 	m->kind = calloc(m->cap, 1);
 	CHECK(m->kind != NULL);
 	m->nr = 0;
-	model_alloc(m, mode, table, table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
-	model_alloc(m, mode, bitmap, P_ENOMEM);
+	model_alloc(m, mode, slots, P_ENOMEM);
+	if (nr_files) {
+		model_alloc(m, mode, table,
+			    table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
+		model_alloc(m, mode, bitmap, P_ENOMEM);
+		snprintf(grow, sizeof(grow),
+			 "table of %u slots (%zu B%s), bitmap (%zu B)",
+			 nr_files, table,
+			 table > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
+			 table > PAGE_SZ ? ", vmalloc fallback" : "", bitmap);
+	}
 	for (i = 0; i < nodes; i++)
 		model_alloc(m, mode, NODE_SIZE, P_ENOMEM);
 	if (skew > 0) {
@@ -282,10 +306,9 @@ static void model_clone(struct model *m, enum mode mode,
 		m->nr = (unsigned int)-skew > m->nr ? 0 : m->nr + skew;
 	}
 	snprintf(m->what, sizeof(m->what),
-		 "table of %u slots (%zu B%s), bitmap (%zu B), %u node kmallocs%s%s",
-		 nr_files, table,
-		 table > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
-		 table > PAGE_SZ ? ", vmalloc fallback" : "", bitmap, nodes,
+		 "array of %u slots (%zu B%s), %s, %u node kmallocs%s%s",
+		 nr, slots, slots > KMALLOC_MAX_CACHE ? ", no point" : "",
+		 grow, nodes,
 		 mode == ANY_CACHE && kmemleak_on ? ", each with kmemleak's" : "",
 		 skew ? ", SKEWED by --skew" : "");
 }
@@ -357,24 +380,32 @@ static enum kind expect_outcome(const struct model *m, unsigned int n,
 }
 
 /*
- * The any-cache pass: point 1 is the table's kmalloc (or, for a table from
- * the page allocator, kmemleak's object for it) as in the model; after it
- * the slab allocator's sheaves may add points, so a failure must only give
- * ENOMEM or be absorbed.  Returns what happened.
+ * The any-cache pass: point 1 is the first allocation's kmalloc (or, for
+ * one from the page allocator, kmemleak's object for it) as in the model;
+ * after it the slab allocator's sheaves may add points, so a failure must
+ * only give ENOMEM or be absorbed, and a table may be vmalloc'd only at the
+ * model's table point or later (the sheaves' points shift it, never
+ * earlier).  Returns what happened.
  */
 static enum kind any_outcome(const struct model *m, unsigned int n,
 			     const struct outcome *o)
 {
+	unsigned int vpt = 0;
 	enum kind k;
 
 	if (n == 1 && m->nr)
 		return expect_outcome(m, n, o);
-	if (o->vtables > 0)
+	while (vpt < m->nr && m->kind[vpt] != P_VMALLOC)
+		vpt++;
+	if (o->vtables > 0 && (vpt == m->nr || n < vpt + 1))
 		die_at(__FILE__, __LINE__,
 		       "fail-nth %u: the table was vmalloc'd, but only failing "
-		       "point 1 makes kvmalloc fall back (or a page allocator "
-		       "without a free block of the table's size)", n);
-	k = o->left ? P_NONE : o->ret == -ENOMEM ? P_ENOMEM : P_KMEMLEAK;
+		       "the table's point (%u in the model, later with sheaves) "
+		       "makes kvmalloc fall back (or a page allocator without "
+		       "a free block of the table's size)", n,
+		       vpt < m->nr ? vpt + 1 : 0);
+	k = o->left ? P_NONE : o->ret == -ENOMEM ? P_ENOMEM :
+	    o->vtables > 0 ? P_VMALLOC : P_KMEMLEAK;
 	if (k != P_ENOMEM && o->ret)
 		die_at(__FILE__, __LINE__,
 		       "fail-nth %u (%s): the clone returned %d", n,
@@ -558,8 +589,8 @@ static void run_variant(void *arg)
 	nodes = occupied(v->self ? &dl : &sl, v->src_off, nr);
 	cached = v->warm > occupied(&dl, 0, dl.nr) ?
 		 v->warm - occupied(&dl, 0, dl.nr) : 0;
-	model_clone(&m, run->mode,
-		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr,
+	model_clone(&m, run->mode, nr,
+		    v->dst_off + nr > dl.nr ? v->dst_off + nr : 0,
 		    nodes > cached ? nodes - cached : 0);
 
 	/* until no failure was injected: the model says where */
@@ -842,7 +873,7 @@ static void run_big(void *arg)
 
 	open_fail_nth();
 	big_setup(&g, b);
-	model_clone(&m, run->mode, b->table, big_nodes(&g));
+	model_clone(&m, run->mode, g.nr, b->table, big_nodes(&g));
 	nr_pts = pick_points(&m, b->sampled, &pts);
 	for (i = 0; i <= nr_pts && !points; i++) {
 		/* in the any-cache pass the end can lie further: probe it */
@@ -895,7 +926,7 @@ static void run_chain(void *arg)
 {
 	const struct big_variant *b = &bigs[VMALLOC_BIG];
 	const size_t bitmap_obj = 128;	/* 1024 bits: kmalloc-cg-128 */
-	unsigned int nodes, i, targets[8], nr_targets = 0;
+	unsigned int nodes, i, after, targets[8], nr_targets = 0;
 	struct model m;
 	struct big g;
 	int mif;
@@ -909,9 +940,11 @@ static void run_chain(void *arg)
 	big_setup(&g, b);
 	nodes = big_nodes(&g);
 	/* the accounted caches, as in the exact pass */
-	model_clone(&m, ACCOUNTED, b->table, nodes);
+	model_clone(&m, ACCOUNTED, g.nr, b->table, nodes);
 	CHECK_EQ(b->table / 64 * sizeof(long), bitmap_obj);
-	CHECK(m.nr >= 1 && m.kind[0] == P_VMALLOC);
+	/* the slot array's point, then the table's */
+	CHECK(m.nr >= 2 && m.kind[0] == P_ENOMEM && m.kind[1] == P_VMALLOC);
+	after = m.nr - 2;
 
 	/*
 	 * The bitmap, the first, second, middle and last node, and one past
@@ -922,8 +955,8 @@ static void run_chain(void *arg)
 	targets[nr_targets++] = 2;
 	targets[nr_targets++] = 3;
 	targets[nr_targets++] = 1 + nodes / 2;
-	targets[nr_targets++] = m.nr - 1;
-	targets[nr_targets++] = m.nr;
+	targets[nr_targets++] = after;
+	targets[nr_targets++] = after + 1;
 
 	write_or_die(FAILSLAB "times", "0");
 	write_or_die(FAILSLAB "interval", "1");
@@ -937,7 +970,7 @@ static void run_chain(void *arg)
 		struct ring dst;
 		int before, ret, vt;
 		long times;
-		bool fires = k < m.nr;	/* the model's points after the table */
+		bool fires = k <= after;
 		char what[64];
 
 		CTX("%s: the table's kmalloc attempt and allocation %u after "
@@ -951,7 +984,8 @@ static void run_chain(void *arg)
 		/* fail-nth's failure uses up one of the two */
 		write_or_die(FAILSLAB "times", "2");
 		set_make_it_fail(mif, true);
-		set_fail_nth(1);
+		/* the second point: the slot array's kmalloc comes first */
+		set_fail_nth(2);
 		ret = clone_files(&dst, g.src.fd, IORING_REGISTER_DST_REPLACE,
 				  b->src_off, b->dst_off, b->nr);
 		left = get_fail_nth();
@@ -1051,6 +1085,125 @@ static void failslab_reset(void)
 	flag_kmalloc_caches(NULL);
 }
 
+/* ---- IORING_REGISTER_CLONE_BUFFERS: the same rule for buffers ---- */
+
+#define NBUFS		4
+#define BUF_LEN		4096
+
+static int clone_bufs(struct ring *dst, int src_fd, unsigned int flags)
+{
+	struct io_uring_clone_buffers arg = { .src_fd = src_fd, .flags = flags };
+
+	return ring_register(dst, IORING_REGISTER_CLONE_BUFFERS, &arg, 1);
+}
+
+/* READ_FIXED of @len bytes of @fd into buffer @idx at @addr: res. */
+static int read_fixed(struct ring *r, int fd, unsigned int idx, void *addr,
+		      unsigned int len)
+{
+	struct io_uring_sqe *sqe = ring_get_sqe(r);
+
+	CHECK(sqe != NULL);
+	sqe->opcode = IORING_OP_READ_FIXED;
+	sqe->fd = fd;
+	sqe->addr = (uintptr_t)addr;
+	sqe->len = len;
+	sqe->off = 0;
+	sqe->buf_index = idx;
+	sqe->user_data = RING_RW_USER_DATA;
+	return ring_complete(r, RING_RW_USER_DATA);
+}
+
+/*
+ * @r's buffer table is @nr buffers of @bufs: each reads @fd's first bytes
+ * into itself, and the slot after the last is no buffer.
+ */
+static void check_buffers(struct ring *r, char (*bufs)[BUF_LEN],
+			  unsigned int nr, int fd, char fill)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		memset(bufs[i], 0, 64);
+		CHECK_EQ(64, read_fixed(r, fd, i, bufs[i], 64));
+		CHECK(bufs[i][0] == fill && bufs[i][63] == fill);
+	}
+	CHECK_EQ(-EFAULT, read_fixed(r, fd, nr, bufs[0], 64));
+}
+
+/*
+ * Fail each allocation of a CLONE_BUFFERS of NBUFS buffers in turn, into
+ * an empty ring and as a DST_REPLACE of a ring with two buffers of its
+ * own: -ENOMEM, the destination's table as it was (none, or its own two
+ * buffers), the source's untouched; until the clone succeeds. The points,
+ * from io_clone_buffers(): the table's kvmalloc, one node per buffer.
+ */
+static void run_buffers(void *arg)
+{
+	static char bufs[NBUFS][BUF_LEN] __attribute__((aligned(4096)));
+	static char own[2][BUF_LEN] __attribute__((aligned(4096)));
+	struct iovec iov[NBUFS];
+	unsigned int i, n, pass, enomem;
+	struct ring src, dst;
+	char path[] = "/tmp/fault-inject-buf.XXXXXX";
+	char data[64];
+	int fd, ret, left;
+
+	(void)arg;
+	open_fail_nth();
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	unlink(path);
+	memset(data, 'b', sizeof(data));
+	CHECK_EQ(64, pwrite(fd, data, sizeof(data), 0));
+	CHECK_EQ(0, ring_init(&src, 8, 0));
+	for (i = 0; i < NBUFS; i++)
+		iov[i] = (struct iovec){ bufs[i], BUF_LEN };
+	CHECK_EQ(0, ring_register(&src, IORING_REGISTER_BUFFERS, iov, NBUFS));
+
+	for (pass = 0; pass < 2; pass++) {
+		CTX("CLONE_BUFFERS %s", pass ? "DST_REPLACE" : "into an empty ring");
+		enomem = 0;
+		for (n = 1, left = 0; !left; n++) {
+			CHECK(n < 100);
+			CHECK_EQ(0, ring_init(&dst, 8, 0));
+			if (pass) {
+				iov[0] = (struct iovec){ own[0], BUF_LEN };
+				iov[1] = (struct iovec){ own[1], BUF_LEN };
+				CHECK_EQ(0, ring_register(&dst,
+					IORING_REGISTER_BUFFERS, iov, 2));
+			}
+			set_fail_nth(n);
+			ret = clone_bufs(&dst, src.fd,
+				pass ? IORING_REGISTER_DST_REPLACE : 0);
+			left = get_fail_nth();
+			if (left)
+				set_fail_nth(0);
+			if (!left) {
+				CHECK_EQ(-ENOMEM, ret);
+				enomem++;
+				if (pass)
+					check_buffers(&dst, own, 2, fd, 'b');
+				else
+					CHECK_EQ(-EFAULT, read_fixed(&dst, fd,
+						0, bufs[0], 64));
+			} else {
+				CHECK_EQ(0, ret);
+				check_buffers(&dst, bufs, NBUFS, fd, 'b');
+			}
+			check_buffers(&src, bufs, NBUFS, fd, 'b');
+			ring_exit(&dst);
+		}
+		/* the table and a node per buffer */
+		CHECK_EQ(1 + NBUFS, enomem);
+		printf("  %s: %u points, each ENOMEM with both rings as "
+		       "before\n", pass ? "DST_REPLACE of 2 buffers" :
+		       "into an empty ring", enomem);
+	}
+	ring_exit(&src);
+	close(fd);
+}
+
 /* The closing line; a skipped subtest counts as a failed one. */
 static int finish(void)
 {
@@ -1127,11 +1280,13 @@ int main(int argc, char **argv)
 	if (ret < 0 || write_file(FAILSLAB "cache-filter", "Y")) {
 		printf("cannot restrict failslab to the kmalloc-cg caches (%s): "
 		       "%zu subtests counted as failed\n",
-		       strerror(ret < 0 ? -ret : errno), PASS_TESTS + 1);
-		tally.failed += PASS_TESTS + 1;
+		       strerror(ret < 0 ? -ret : errno), PASS_TESTS + 2);
+		tally.failed += PASS_TESTS + 2;
 	} else {
 		printf("failslab restricted to %d kmalloc-cg caches\n", ret);
 		run_pass(ACCOUNTED);
+		run_test("fault-inject, kmalloc-cg caches: CLONE_BUFFERS, "
+			 "every allocation", run_buffers, NULL, 600);
 		run_test("fault-inject, kmalloc-cg caches, two failures: "
 			 "the 1024-slot table's kmalloc attempt, then the "
 			 "bitmap or a node", run_chain, NULL, 600);

@@ -252,6 +252,70 @@ static void max_fixed_files(void *arg)
 		write_file(NR_OPEN, old_nr_open);
 }
 
+#define WATCHDOG_THRESH	"/proc/sys/kernel/watchdog_thresh"
+#define RCU_STALL	"/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout"
+
+/* Set @path to @val, saving what it held in @old. */
+static void swap_param(const char *path, const char *val, char *old,
+		       size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	CHECK(fd >= 0);
+	n = read(fd, old, len - 1);
+	close(fd);
+	CHECK(n > 0);
+	old[n] = 0;
+	CHECK_EQ(0, write_file(path, val));
+}
+
+/*
+ * The largest clone there is, a full 1 << 20-slot table, whole into an
+ * empty ring and then again in place (DST_REPLACE), with the soft-lockup
+ * detector firing after 2 s (watchdog_thresh 1) and the RCU stall detector
+ * after 3 s: make stress fails on their reports. The clone's loops call
+ * cond_resched(). On a preemptible kernel, as every x86 kernel of 7.3 is,
+ * no report could come even without that; without preemption (User-Mode
+ * Linux, ARCH_NO_PREEMPT) it is what keeps them away.
+ */
+static void full_table_clone(void *arg)
+{
+	const unsigned int max = MAX_FIXED_FILES;
+	char thresh[16], stall[16];
+	struct ring src, dst;
+	unsigned int i;
+	int *fds;
+
+	(void)arg;
+	CHECK_EQ(0, set_nofile(max, max));
+	fds = malloc(max * sizeof(*fds));
+	CHECK(fds != NULL);
+	for (i = 0; i < max; i++)
+		fds[i] = tf.fd[i % 16];
+	CHECK_EQ(0, ring_init(&src, 16, 0));
+	CHECK_EQ(0, ring_register_files(&src, fds, max));
+	free(fds);
+	CHECK_EQ(0, ring_init(&dst, 16, 0));
+
+	swap_param(WATCHDOG_THRESH, "1", thresh, sizeof(thresh));
+	swap_param(RCU_STALL, "3", stall, sizeof(stall));
+	CTX("clone of 1 << 20 occupied slots into an empty ring");
+	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	CTX("DST_REPLACE of all 1 << 20 slots in place");
+	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+				0, 0, 0));
+	CHECK_EQ(0, write_file(WATCHDOG_THRESH, thresh));
+	CHECK_EQ(0, write_file(RCU_STALL, stall));
+
+	check_size(&dst, max);
+	for (i = 0; i < max; i += max / 64 - 1)
+		CHECK_EQ((int)(i % 16), slot_file(&dst, i));
+	CHECK_EQ((int)((max - 1) % 16), slot_file(&dst, max - 1));
+	ring_exit(&dst);
+	ring_exit(&src);
+}
+
 int main(void)
 {
 	stress_init();
@@ -260,6 +324,9 @@ int main(void)
 		 rlimit_below_source, NULL, 300);
 	run_test("limits: IORING_MAX_FIXED_FILES exactly, and one more: EMFILE",
 		 max_fixed_files, NULL, 600);
+	run_test("limits: a full 1 << 20-slot table cloned whole and replaced "
+		 "in place, soft-lockup threshold 2 s", full_table_clone, NULL,
+		 900);
 	tfiles_destroy(&tf);
 	return summary();
 }

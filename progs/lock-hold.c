@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How long a copy of N files keeps others out of the table it copies from,
+ * seen by a waiter: a probe thread on the second CPU times round trips
+ * that need the same lock, while the main thread on the first CPU copies
+ * the table, repeatedly; the longest round trip, less the longest without
+ * a copy running, is the lock's hold time.
+ *
+ *   clone   IORING_REGISTER_CLONE_FILES of ring A's whole table of N files
+ *           into a fresh ring; the probe submits IORING_OP_NOP on A and
+ *           waits for it (io_uring_enter() takes A's uring_lock)
+ *   dup_fd  unshare(CLONE_FILES) of a fd table of N files (the kernel's
+ *           dup_fd(), which holds the old table's file_lock while copying);
+ *           the probe does dup() and close() on that table (file_lock)
+ *
+ * Both waiters spin while the holder runs on the other CPU (the mutex's
+ * optimistic spinning, the spinlock), so under TCG with -icount, where the
+ * guest clock counts the instructions of both CPUs, both figures count the
+ * same way and their ratio is meaningful; absolute figures are not
+ * per-CPU instructions.
+ *
+ * stdout: TSV, method N copies hold_ns base_ns hold_per_file
+ * usage: lock-hold [-n N,N,...] [-r COPIES]
+ * Build: gcc -O2 -Wall -static -pthread -o lock-hold lock-hold.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uring.h"
+
+#define MAX_LIST	16
+#define BASE_NS		(20 * 1000 * 1000LL)	/* probing without a copy */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "lock-hold: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity (two CPUs needed)", errno);
+}
+
+struct probe {
+	bool clone;		/* NOP on @ring, else dup()/close() of @fd */
+	struct ring *ring;
+	int fd;
+	atomic_bool stop;
+	atomic_llong max;	/* longest round trip since the last reset */
+	int err;
+};
+
+static int nop_round_trip(struct ring *r)
+{
+	struct io_uring_sqe *sqe = ring_get_sqe(r);
+	struct io_uring_cqe cqe;
+	int ret;
+
+	if (!sqe)
+		return -EBUSY;
+	sqe->opcode = IORING_OP_NOP;
+	sqe->user_data = 1;
+	ret = ring_submit_and_wait(r, 1);
+	if (ret < 0)
+		return ret;
+	return ring_wait_cqe(r, &cqe);
+}
+
+static void *probe_thread(void *arg)
+{
+	struct probe *p = arg;
+
+	pin(1);
+	while (!atomic_load(&p->stop)) {
+		long long t0 = now_ns(), dt;
+		int ret = 0, fd;
+
+		if (p->clone) {
+			ret = nop_round_trip(p->ring);
+		} else {
+			fd = dup(p->fd);
+			if (fd < 0)
+				ret = -errno;
+			else
+				close(fd);
+		}
+		if (ret) {
+			p->err = -ret;
+			break;
+		}
+		dt = now_ns() - t0;
+		if (dt > atomic_load(&p->max))
+			atomic_store(&p->max, dt);
+	}
+	return NULL;
+}
+
+struct dup_arg {
+	int err;
+};
+
+/* shares the fd table with the probe until unshare() copies it */
+static void *unshare_thread(void *arg)
+{
+	struct dup_arg *a = arg;
+
+	pin(0);
+	a->err = unshare(CLONE_FILES) ? errno : 0;
+	/* the private copy: drop it before the thread exits */
+	if (!a->err)
+		syscall(__NR_close_range, 3U, ~0U, 0U);
+	return NULL;
+}
+
+static void copy_once(bool clone, struct ring *src)
+{
+	struct dup_arg a;
+	struct ring dst;
+	pthread_t t;
+	int ret;
+
+	if (!clone) {
+		ret = pthread_create(&t, NULL, unshare_thread, &a);
+		if (ret)
+			die("pthread_create", ret);
+		pthread_join(t, NULL);
+		if (a.err)
+			die("unshare(CLONE_FILES)", a.err);
+		return;
+	}
+	ret = ring_init(&dst, 8, 0);
+	if (ret)
+		die("io_uring_setup", -ret);
+	ret = clone_files(&dst, src->fd, 0, 0, 0, 0);
+	if (ret)
+		die("IORING_REGISTER_CLONE_FILES", -ret);
+	ring_unregister_files(&dst);
+	ring_exit(&dst);
+}
+
+static void measure(bool clone, unsigned int n, unsigned int copies,
+		    struct ring *src, int fd)
+{
+	struct probe p = { .clone = clone, .ring = src, .fd = fd };
+	long long base, hold = 0, t0;
+	pthread_t t;
+	unsigned int i;
+	int ret;
+
+	ret = pthread_create(&t, NULL, probe_thread, &p);
+	if (ret)
+		die("pthread_create", ret);
+	/* the probe alone: its longest round trip without a copy */
+	t0 = now_ns();
+	while (now_ns() - t0 < BASE_NS)
+		;
+	base = atomic_load(&p.max);
+	for (i = 0; i < copies; i++) {
+		atomic_store(&p.max, 0);
+		copy_once(clone, src);
+		if (atomic_load(&p.max) > hold)
+			hold = atomic_load(&p.max);
+	}
+	atomic_store(&p.stop, true);
+	pthread_join(t, NULL);
+	if (p.err)
+		die(clone ? "IORING_OP_NOP" : "dup", p.err);
+	hold = hold > base ? hold - base : 0;
+	printf("%s\t%u\t%u\t%lld\t%lld\t%.2f\n", clone ? "clone" : "dup_fd",
+	       n, copies, hold, base, (double)hold / n);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static char def_sizes[] = "4096,65536";
+	unsigned int sizes[MAX_LIST], nr_sizes = 0, copies = 5, i, j, max_n = 0;
+	char *size_arg = def_sizes, *tok;
+	struct rlimit rl;
+	int opt, fd, *fds;
+	struct ring src;
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		if (opt == 'n')
+			size_arg = optarg;
+		else if (opt == 'r')
+			copies = strtoul(optarg, NULL, 0);
+		else
+			return 1;
+	}
+	for (tok = strtok(size_arg, ","); tok && nr_sizes < MAX_LIST;
+	     tok = strtok(NULL, ","))
+		sizes[nr_sizes++] = strtoul(tok, NULL, 0);
+	for (i = 0; i < nr_sizes; i++)
+		max_n = sizes[i] > max_n ? sizes[i] : max_n;
+	if (!nr_sizes || !copies || !max_n)
+		return 1;
+	rl.rlim_cur = rl.rlim_max = max_n + 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit(RLIMIT_NOFILE)", errno);
+
+	pin(0);
+	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0)
+		die("open(O_TMPFILE)", errno);
+	printf("method\tN\tcopies\thold_ns\tbase_ns\thold_per_file\n");
+	for (i = 0; i < nr_sizes; i++) {
+		unsigned int n = sizes[i];
+
+		fds = malloc(n * sizeof(*fds));
+		if (!fds)
+			die("malloc", ENOMEM);
+		fds[0] = fd;
+		for (j = 1; j < n; j++) {
+			fds[j] = dup(fd);
+			if (fds[j] < 0)
+				die("dup", errno);
+		}
+		if (ring_init(&src, 8, 0) || ring_register_files(&src, fds, n))
+			die("ring A", EINVAL);
+		measure(true, n, copies, &src, fd);
+		ring_exit(&src);
+		/* the fd table holds the n fds: dup_fd() copies them all */
+		measure(false, n, copies, NULL, fd);
+		for (j = 1; j < n; j++)
+			close(fds[j]);
+		free(fds);
+	}
+	return 0;
+}
