@@ -48,7 +48,16 @@
 
 static unsigned int nr_slots = DEF_SLOTS;
 static unsigned int nr_threads = DEF_THREADS;
-static const char *kernel_label = "running";	/* -k: "the NAME kernel" */
+static const char *kernel_label;	/* -k: "the NAME kernel"; NULL: no times */
+
+/* " took 12.3 us [NAME kernel]", or nothing when no times are printed */
+static const char *took(char *buf, size_t len, const char *what, double us)
+{
+	if (!kernel_label)
+		return "";
+	snprintf(buf, len, "%s%.1f us [%s kernel]", what, us, kernel_label);
+	return buf;
+}
 static char (*paths)[64];
 static struct ring ring_a, ring_t;
 static pthread_barrier_t start_barrier;
@@ -310,6 +319,7 @@ static int setup_ring_a(void)
 static int join_workers(struct worker *workers, const char *pattern,
 			bool handed)
 {
+	char tb1[96], tb2[128];
 	unsigned int i;
 	int failed = 0;
 
@@ -322,13 +332,19 @@ static int join_workers(struct worker *workers, const char *pattern,
 			       w->err);
 			failed++;
 		} else if (handed) {
-			printf("(a) worker %u: enabled its ring, read %u files OK; main's clone into it took %.1f us [%s kernel]\n",
-			       i, w->read_ok, w->clone_us, kernel_label);
+			printf("(a) worker %u: enabled its ring, read %u files OK%s\n",
+			       i, w->read_ok,
+			       took(tb1, sizeof(tb1), "; main's clone into it took ",
+				    w->clone_us));
 		} else {
-			printf("(b) worker %u: clone of A: %s; clone of T: %.1f us, read %u files OK; IORING_REGISTER_FILES of %u fds: %.1f us [%s kernel]\n",
-			       i, errname(w->direct_ret), w->clone_us,
-			       w->read_ok, nr_slots, w->register_us,
-			       kernel_label);
+			char what[64];
+
+			snprintf(what, sizeof(what),
+				 "; IORING_REGISTER_FILES of %u fds: ", nr_slots);
+			printf("(b) worker %u: clone of A: %s; cloned T, read %u files OK%s%s\n",
+			       i, errname(w->direct_ret), w->read_ok,
+			       took(tb1, sizeof(tb1), "; clone of T: ", w->clone_us),
+			       took(tb2, sizeof(tb2), what, w->register_us));
 		}
 	}
 	return failed;
@@ -388,7 +404,7 @@ static int pattern_handed(struct worker *workers)
 static int pattern_template(struct worker *workers)
 {
 	unsigned int i, ok;
-	char err[160];
+	char err[160], buf[64];
 	double t0, t1;
 	int ret;
 
@@ -409,8 +425,8 @@ static int pattern_template(struct worker *workers)
 		printf("(b) ring T: %s\n", err);
 		return -1;
 	}
-	printf("(b) main fills template T (no SINGLE_ISSUER) from A with one clone: %.1f us [%s kernel], read %u files OK; the workers clone T\n",
-	       t1 - t0, kernel_label, ok);
+	printf("(b) main fills template T (no SINGLE_ISSUER) from A with one clone%s, read %u files OK; the workers clone T\n",
+	       took(buf, sizeof(buf), ": ", t1 - t0), ok);
 
 	ret = pthread_barrier_init(&start_barrier, NULL, nr_threads);
 	if (ret) {
@@ -437,7 +453,8 @@ static void usage(const char *prog)
 		"usage: %s [-n SLOTS] [-t THREADS] [-k KERNEL]\n"
 		"  -n SLOTS    slots in ring A's table, all filled (default %d)\n"
 		"  -t THREADS  worker threads per pattern, one ring each (default %d)\n"
-		"  -k KERNEL   name of the kernel the timings come from (e.g. debug)\n"
+		"  -k KERNEL   print timings, labelled as from this kernel (e.g. uml);\n"
+		"              without -k none are printed\n"
 		"exit: 0 OK, 1 error, 2 IORING_REGISTER_CLONE_FILES not supported\n",
 		prog, DEF_SLOTS, DEF_THREADS);
 }
@@ -502,8 +519,13 @@ int main(int argc, char **argv)
 	ring_clear(&ring_a);
 	ring_clear(&ring_t);
 	step = clock_step_us();
-	printf("clone-per-thread: %u slots, %u worker threads per pattern; timings from the %s kernel, whose clock moves in steps of %.*f us\n",
-	       nr_slots, nr_threads, kernel_label, step < 10 ? 2 : 0, step);
+	if (kernel_label)
+		printf("clone-per-thread: %u slots, %u worker threads per pattern; timings from the %s kernel, whose clock moves in steps of %.*f us\n",
+		       nr_slots, nr_threads, kernel_label, step < 10 ? 2 : 0,
+		       step);
+	else
+		printf("clone-per-thread: %u slots, %u worker threads per pattern; no timings (-k)\n",
+		       nr_slots, nr_threads);
 	if (setup_ring_a())
 		goto out;
 

@@ -25,7 +25,7 @@ make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs" UTIL="$util"
 	cat <<'GUEST'
 passed=0 failed=0 skipped=0
 # "CAP_SECONDS COMMAND": each program is killed at its cap
-for run in "300 ./fault-inject" "300 ./races -t 20" \
+for run in "600 ./fault-inject" "300 ./races -t 20" \
 	   "120 ./fuzz -t 60 $fuzz_args" "90 ./fuzz-mt -t 30" "60 ./hostile" "60 ./limits"; do
 	cap=${run%% *}
 	cmd=${run#* }

@@ -27,19 +27,89 @@ OWN_LINES_ONLY = {'__io_uring_register'}
 # Why a branch is never taken, for lines whose code is a check compiled in
 # by a debug option or a macro rather than a decision of the source: the
 # arm never taken is the report (or the path) that must not happen.
+BITOP = ('the bitops\' bitop() (include/linux/bitops.h) picks the const_ '
+         'variant for compile-time constant arguments through a chain of '
+         '__builtin_constant_p() tests, which gcov instruments before the '
+         'compiler folds them; the arguments are never constant here')
 MACRO_WHY = [
-    (r'^lockdep_assert_held\(', 'lockdep_assert_held(): the lockdep '
-     'report of a lock not held, and its debug_locks and once-only arms'),
-    (r'rcu_dereference\(', 'rcu_dereference(): the PROVE_RCU report of a '
-     'dereference outside an RCU read-side section, and its arms'),
+    (r'^lockdep_assert_held\(', 'lockdep_assert_held(), WARN_ON(debug_locks '
+     '&& !held): the lock not held, and lockdep off after an earlier '
+     'report; neither happened'),
+    (r'^(struct io_bpf_filter \*s = )?rcu_dereference\(', 'rcu_dereference()\'s '
+     'PROVE_RCU check: lockdep-RCU off, the RCU read lock missing, its '
+     'report given once; none of it happened'),
     (r'^WARN_ON_ONCE\(', 'the warning, which would mean the table was not '
      'empty; and its once-only arm'),
+    (r'^__(set|clear)_bit\(', BITOP),
+    (r'^bitmap_copy\(', 'bitmap_copy() copies one word inline when the '
+     'size is a small compile-time constant (small_const_nbits()), tested '
+     'by __builtin_constant_p(), which gcov instruments before the compiler '
+     'folds it; the size is never constant here'),
 ]
 
 # Why a branch of a decision in the source is never taken, or a line never
 # reached: (function, the line's text) -> reason. Every gap of the report
 # is either explained here or by MACRO_WHY, or listed as unexplained.
-WHY = {}
+WHY = {
+    ('io_uring_register_check',
+     'if (!test_bit(opcode, ctx->restrictions.register_op))'):
+        'both outcomes run: the line after it (return -EACCES) runs in '
+        'clone_restrict_test\'s and clone_threads_test\'s register-'
+        'restricted rings, and allowed opcodes go on. The arms never taken '
+        'are test_bit()\'s: ' + BITOP,
+    ('__io_uring_register',
+     'static int __io_uring_register(struct io_ring_ctx *ctx, unsigned opcode,'):
+        'upstream code the series only moves (patch 2 puts '
+        'io_uring_register_check() before it). A branch gcov puts on the '
+        'declaration line, taken the same way on all 123,248 calls: it is '
+        'in the entry block the compiler builds, not a decision of the '
+        'source, whose first decision is the WARN_ON_ONCE() below',
+    ('__io_uring_register',
+     'if (WARN_ON_ONCE(percpu_ref_is_dying(&ctx->refs)))'):
+        'upstream code the series only moves: a register call holds a '
+        'reference to the ring\'s file, so its refs cannot be dying (the '
+        'comment above it says so); the warning and its once-only arm '
+        'never run',
+    ('io_clone_buffers',
+     'if (ctx->user != src_ctx->user || ctx->mm_account != src_ctx->mm_account)'):
+        'upstream\'s accounting check: reached by make stress\'s limits '
+        '(CLONE_BUFFERS into a ring of another user)',
+    ('io_clone_buffers', 'if (nbufs > IORING_MAX_REG_BUFFERS)'):
+        'reached by make stress\'s limits (a destination table of '
+        '(1 << 14) + 1 buffers)',
+    ('io_clone_buffers', 'if (node) {'):
+        'the empty slots before the range: reached by make stress\'s limits '
+        '(a replace into slot 2 of a sparse table)',
+    ('io_clone_buffers', 'if (ret) {'):
+        'io_buffer_acct_cloned_hpages() fails only for a ring accounted to '
+        'an unprivileged user (ctx->user: no CAP_IPC_LOCK) cloning a buffer '
+        'backed by huge pages, when hpage_acct_ref() cannot account one '
+        'more reference (RLIMIT_MEMLOCK); for root, as every clone of this '
+        'run, it returns before looking at the pages. Upstream code the '
+        'series does not change: not tested here',
+    ('io_clone_buffers', 'refcount_dec(&src_node->buf->refs);'):
+        'the error path of io_buffer_acct_cloned_hpages(), see above',
+    ('io_clone_buffers', 'io_cache_free(&ctx->node_cache, dst_node);'):
+        'the error path of io_buffer_acct_cloned_hpages(), see above',
+    ('io_clone_buffers', 'io_rsrc_data_free(ctx, &data);'):
+        'the error path of io_buffer_acct_cloned_hpages(), see above',
+    ('io_clone_buffers', 'return ret;'):
+        'the error path of io_buffer_acct_cloned_hpages(), see above',
+    ('io_register_clone_buffers', 'if (copy_from_user(&buf, arg, sizeof(buf)))'):
+        'reached by make stress\'s limits (an unmapped argument)',
+    ('io_register_clone_buffers',
+     'if (buf.flags & ~(IORING_REGISTER_SRC_REGISTERED|IORING_REGISTER_DST_REPLACE))'):
+        'reached by make stress\'s limits (an unknown flag)',
+    ('io_register_clone_buffers', 'if (memchr_inv(buf.pad, 0, sizeof(buf.pad)))'):
+        'reached by make stress\'s limits (a non-zero pad)',
+    ('io_bpf_filters_cover', 'd = dst ? rcu_dereference(dst[i]) : NULL;'):
+        'both arms of "dst ?" run: a destination without filters '
+        '(clone_restrict_test\'s bpf_self_filtered_unrestricted_dst) and '
+        'one with them (bpf_dst_adds_filter, '
+        'bpf_self_filtered_dst_filters_other). The arms never taken are '
+        'rcu_dereference()\'s PROVE_RCU check: lockdep-RCU off, the RCU '
+        'read lock missing, its report given once',
+}
 
 
 def why(name, text):

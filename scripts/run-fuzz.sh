@@ -2,7 +2,10 @@
 # make fuzz: the fuzzers at length, natively under User-Mode Linux
 # (scripts/build-uml.sh): stress/fuzz for FUZZ_CALLS calls (default a
 # million) with each seed of FUZZ_SEEDS, then stress/fuzz-mt, the
-# concurrent mode, for FUZZ_MT_SECONDS with each seed. Every program
+# concurrent mode, for FUZZ_MT_SECONDS with each seed. First, stress/limits
+# --full-table: a full 1 << 20-slot clone with the soft-lockup threshold at
+# 2 s, on a kernel that cannot be preempted (UML), where the clone's
+# cond_resched() calls are what keeps the detectors quiet. Every program
 # prints its calls per second and errno mix; any unexpected result, a
 # model mismatch or a kernel report (scan-guest-log.sh) fails the run.
 # Not in CI: a million calls take minutes even natively.
@@ -27,7 +30,7 @@ make -s -C "$TREE_DIR" O="$hdrs" headers_install
 util=$(selftests_util_dir "$out")
 stage "building the fuzzers into $out"
 make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs/usr/include" UTIL="$util" \
-	"$out/fuzz" "$out/fuzz-mt"
+	"$out/fuzz" "$out/fuzz-mt" "$out/limits"
 
 cat >"$out/run-fuzz.sh" <<GUEST
 #!/bin/sh
@@ -43,6 +46,8 @@ run() {
 		failed=\$((failed + 1))
 	fi
 }
+# the largest clone there is, where nothing preempts the kernel
+run ./limits --full-table
 for s in $seeds; do run ./fuzz -s \$s -n $calls -t 0; done
 for s in $seeds; do run ./fuzz-mt -s \$s -t $mt_secs -j $mt_jobs; done
 echo "fuzz total: \$passed passed, \$failed failed"
