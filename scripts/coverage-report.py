@@ -41,6 +41,9 @@ MACRO_WHY = [
     (r'^WARN_ON_ONCE\(', 'the warning, which would mean the table was not '
      'empty; and its once-only arm'),
     (r'^__(set|clear)_bit\(', BITOP),
+    (r'^io_file_bitmap_(set|clear)\(', 'io_file_bitmap_set()/clear() '
+     '(filetable.h): WARN_ON_ONCE() if the bit is already set (or clear), '
+     'which never fired, then test_bit() and __set_bit()/__clear_bit(): ' + BITOP),
     (r'^bitmap_copy\(', 'bitmap_copy() copies one word inline when the '
      'size is a small compile-time constant (small_const_nbits()), tested '
      'by __builtin_constant_p(), which gcov instruments before the compiler '
