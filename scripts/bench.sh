@@ -11,6 +11,8 @@
 #   bench.png  cost per file against N, log-log, one line per method
 #   lock-hold.tsv  progs/lock-hold's TSV: how long the source's lock is
 #              held, seen by a waiter on a second vCPU (a second boot)
+#   bench-setup.tsv  progs/setup-threads' TSV: T worker rings each given the
+#              same N files, end to end, by clone, register and msg_ring
 # When a User-Mode Linux build exists ($BUILD_DIR/um/linux), the same run
 # there, in wall-clock time: bench-um.{tsv,md,png}.
 #
@@ -23,8 +25,13 @@
 #   BENCH_MEM_N=65536,1048576  clone-mem -n, once per size
 #   BENCH_MEM_MB=2048     guest memory
 #   BENCH_HOLD_N=4096,65536,1048576  lock-hold -n (a second boot, 2 vCPUs)
+#   BENCH_SETUP_T=1,4,16  setup-threads -T (worker threads)
+#   BENCH_SETUP_N=64,4096,65536  setup-threads -n (files per table)
 #   BENCH_OUT=bench/results
 #   BENCH_UM=auto         0: skip the User-Mode Linux run
+#   BENCH_DISTRO=1        0: skip the distro-like kernel (configs/distro.config),
+#                         whose run writes bench-distro.* and a perf/distro
+#                         comparison at the end of bench.md
 #   BENCH_REPORT_FROM=F   no build, no run: write the report from a saved
 #                         guest output ($CACHE_DIR/logs/bench-guest.out)
 set -euo pipefail
@@ -36,6 +43,8 @@ target_ms=${BENCH_TARGET_MS:-200}
 mem_n=${BENCH_MEM_N:-65536,1048576}
 mem_mb=${BENCH_MEM_MB:-2048}
 hold_n=${BENCH_HOLD_N:-4096,65536,1048576}
+setup_t=${BENCH_SETUP_T:-1,4,16}
+setup_n=${BENCH_SETUP_N:-64,4096,65536}
 out=${BENCH_OUT:-$REPO_DIR/bench/results}
 um=$BUILD_DIR/um/linux
 methods=(clone clone_replace clone_range16 clone_empty replace16 register update_sparse
@@ -63,15 +72,29 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/guest" "$out"
-[ -n "$from" ] || cp "$progs/clone-bench" "$progs/clone-mem" "$progs/lock-hold" "$tmp/guest/"
+[ -n "$from" ] || cp "$progs/clone-bench" "$progs/clone-mem" "$progs/lock-hold" \
+	"$progs/setup-threads" "$tmp/guest/"
 # The guest keeps each program's output in files and prints them between
 # marker lines at the end, so that progress and kernel messages on the
 # console can't interleave with the TSV.
 cat >"$tmp/guest/bench-guest.sh" <<'GUEST'
 #!/bin/sh
-# usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES
+# usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES SETUP_T SETUP_N
 echo "=== uname"; uname -r; uname -v
 echo "=== guest"; grep -E '^(MemTotal|MemFree):' /proc/meminfo
+# With memory cgroups (the distro kernel), run in a child cgroup with the
+# memory controller on, as a service under systemd does: every
+# GFP_KERNEL_ACCOUNT allocation is then charged to it.
+if mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null &&
+	grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control &&
+		mkdir /sys/fs/cgroup/bench &&
+		echo $$ >/sys/fs/cgroup/bench/cgroup.procs &&
+		echo "memcg: in $(cut -d: -f3 /proc/self/cgroup), memory controller on" ||
+		echo "memcg: could not enter a child cgroup"
+else
+	echo "memcg: none (no CONFIG_MEMCG)"
+fi
 [ -r /proc/slabinfo ] && echo "slabinfo: yes" || echo "slabinfo: no"
 t0=$(date +%s)
 ./clone-bench -n "$1" -t "$2" >/tmp/bench.tsv 2>/tmp/bench.err
@@ -84,12 +107,14 @@ for n in $(echo "$3" | tr , ' '); do
 	./clone-mem -n "$n" >>/tmp/mem.tsv 2>>/tmp/mem.err || st=$?
 done
 echo "=== clone-mem exit $st"
-for f in bench.tsv bench.err mem.tsv mem.err; do
+./setup-threads -T "$4" -n "$5" >/tmp/setup.tsv 2>/tmp/setup.err
+echo "=== setup-threads exit $?"
+for f in bench.tsv bench.err mem.tsv mem.err setup.tsv setup.err; do
 	echo "=== $f"; cat /tmp/$f
 done
 echo "=== end"
 GUEST
-guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n")
+guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n" "$setup_t" "$setup_n")
 
 # section NAME FILE: the lines after "=== NAME" up to the next marker
 section() {
@@ -109,6 +134,7 @@ report() {
 	section mem.tsv "$raw" >"$tmp/mem.tsv"
 	section bench.err "$raw" >"$tmp/bench.err"
 	section mem.err "$raw" >"$tmp/mem.err"
+	section setup.err "$raw" >"$tmp/setup.err"
 	cb_status=$(sed -n 's/^=== clone-bench exit \([0-9]*\).*/\1/p' "$raw")
 	guest_s=$(sed -n 's/^=== clone-bench exit [0-9]* after \([0-9]*\) s.*/\1/p' "$raw")
 	mem_status=$(sed -n 's/^=== clone-mem exit \([0-9]*\)$/\1/p' "$raw")
@@ -124,6 +150,7 @@ report() {
 		echo "- Date: $(sed -n 's/^=== date //p' "$raw" | head -1); host: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores$(case "$mode" in *TCG*) echo "; $(qemu-system-x86_64 --version | head -1)" ;; esac)"
 		echo "- Command: \`$cmd\`; in the guest: \`clone-bench -n $sizes -t $target_ms\`, then \`clone-mem -n M\` for M in $mem_n"
 		echo "- Run: ${wall}s wall clock, ${guest_s:-?}s of guest time for clone-bench; clone-bench exit ${cb_status:-none}, clone-mem exit ${mem_status:-none}"
+		echo "- Memory cgroup: $(sed -n 's/^memcg: //p' "$raw" | head -1)"
 		echo
 		echo "Every figure below comes from this one run (\`bench.tsv\` is its raw"
 		echo "output); the ratios are computed from the same medians. No figure is"
@@ -143,6 +170,14 @@ report() {
 		echo "![cost per file against N](bench${prefix##*/bench}.png)"
 		echo
 		mem_report "$tmp/mem.tsv"
+		section setup.tsv "$raw" | awk -F'\t' 'NF == 8' >"$prefix-setup.tsv"
+		setup_report "$prefix-setup.tsv" "$mode"
+		if [ -s "$tmp/setup.err" ] && ! grep -qx '=== setup-threads exit 0' "$raw"; then
+			echo
+			echo "setup-threads' errors:"
+			echo
+			sed 's/^/    /' "$tmp/setup.err"
+		fi
 		if [ -s "$tmp/bench.err" ] && grep -qE 'dropped|FAILED|skipped|not supported|setrlimit' "$tmp/bench.err"; then
 			echo
 			echo "## What clone-bench dropped or skipped"
@@ -276,6 +311,67 @@ mem_report() {
 	fi
 }
 
+# Per-file cost on the perf kernel against the distro-like one, same run.
+# usage: compare_report PERF_TSV DISTRO_TSV
+compare_report() {
+	echo
+	echo "## Perf kernel and distro-like kernel (same make bench run)"
+	echo
+	echo "Median guest instructions per file on each kernel; the distro-like"
+	echo "kernel (\`configs/distro.config\`, see \`bench-distro.md\`) runs the"
+	echo "benchmark in a child memory cgroup, so every GFP_KERNEL_ACCOUNT"
+	echo "allocation (each node, the table) is charged; it also zeroes every"
+	echo "allocation (init_on_alloc) and hardens the slab freelists."
+	echo
+	echo "| method | N | perf | distro | distro / perf | X / clone on perf | X / clone on distro |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	awk -F'\t' 'FNR == 1 { f++; next } { v[f, $1, $2] = $7; if (f == 1 && !(($1, $2) in s)) { s[$1, $2] = 1; k[++n] = $1 SUBSEP $2 } }
+		function fm(x) { return x == "" ? "-" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+		function r(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
+		END { for (i = 1; i <= n; i++) { split(k[i], mn, SUBSEP); m = mn[1]; x = mn[2]
+			if (m !~ /^(clone|replace16|register|update_sparse|msg_ring|dup_fd)$/ || (x != 16 && x != 4096 && x != 65536 && x != 1048576)) continue
+			p = v[1, m, x]; d = v[2, m, x]
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", m, x, fm(p), fm(d), r(d, p),
+				m == "clone" ? "1.00x" : r(p, v[1, "clone", x]), m == "clone" ? "1.00x" : r(d, v[2, "clone", x]) } }' "$1" "$2"
+}
+
+# The end-to-end section from setup-threads' TSV.
+setup_report() {
+	local f=$1 mode=$2
+	echo
+	echo "## End to end: T worker rings, each given the same N files (setup-threads)"
+	echo
+	if ! [ "$(wc -l <"$f")" -gt 1 ]; then
+		echo "setup-threads produced no figures (see its errors below)."
+		return
+	fi
+	echo "From the release of T waiting threads to the moment the last one's"
+	echo "table is complete, ring creation included; median of"
+	echo "$(awk -F'\t' 'NR == 2 { print $4 }' "$f") repetitions. clone: each worker clones the source ring's"
+	echo "whole table (all T at once); register: each worker registers the N fds"
+	echo "(IORING_REGISTER_FILES); msg_ring: each worker creates a sparse table,"
+	echo "then the source's owner sends every slot to every worker"
+	echo "(IORING_MSG_SEND_FD, CQE_SKIP). Three slots of every table are read"
+	echo "back through IOSQE_FIXED_FILE after each repetition (not timed)."
+	case "$mode" in
+	*icount*) echo "Under -icount the µs are millions of guest instructions; with one"
+		echo "vCPU the T workers take turns, so the total is their sum." ;;
+	*"1 CPU"*) echo "With one CPU the T workers take turns, so the total is their sum." ;;
+	esac
+	echo
+	echo "| T | N | clone µs | register µs | msg_ring µs | register / clone | msg_ring / clone | clone ns per file |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	awk -F'\t' 'NR > 1 { v[$1, $2, $3] = $5; pf[$1, $2, $3] = $8
+			k = $2 SUBSEP $3; if (!(k in seen)) { seen[k] = 1; key[++n] = k } }
+		function r(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
+		END { for (i = 1; i <= n; i++) { split(key[i], tn, SUBSEP); t = tn[1]; x = tn[2]
+			c = v["clone", t, x]; g = v["register", t, x]; m = v["msg_ring", t, x]
+			printf "| %s | %s | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", t, x,
+				c / 1000, g / 1000, m / 1000, r(g, c), r(m, c), pf["clone", t, x] } }' "$f"
+	echo
+	echo "\`${f##*/}\` is the raw output."
+}
+
 # Line style per method: colour, point type, width, dash type. The clone
 # family in purples and blues, the alternatives in warm colours, the dup_fd
 # floor in black, the teardowns dashed.
@@ -369,6 +465,7 @@ status=0
 [ "$rc" = 0 ] || { echo "vm-run: status $rc (126: kernel report in the console log)" >&2; status=1; }
 grep -q '^=== clone-bench exit 0 ' "$tmp/qemu.out" || status=1
 grep -qx '=== clone-mem exit 0' "$tmp/qemu.out" || status=1
+grep -qx '=== setup-threads exit 0' "$tmp/qemu.out" || status=1
 
 # ---- the lock hold time, in a second boot with two vCPUs ----
 # progs/lock-hold: a probe thread on the second CPU waits for the lock the
@@ -406,6 +503,36 @@ if [ -z "$from" ]; then
 					p["clone", x], p["dup_fd", x],
 					p["dup_fd", x] > 0 ? sprintf("%.2fx", p["clone", x] / p["dup_fd", x]) : "-" } }' "$out/lock-hold.tsv"
 	} >>"$out/bench.md"
+fi
+
+# ---- the distro-like kernel: the same guest run, in a child memcg ----
+if [ -z "$from" ] && [ "${BENCH_DISTRO:-1}" != 0 ] && [ "$flavour" = perf ]; then
+	[ "${SKIP_KERNEL_BUILD:-0}" = 1 ] || "$REPO_DIR/scripts/build-kernel.sh" distro
+	image_saved=$image
+	image=$BUILD_DIR/distro/arch/x86/boot/bzImage
+	[ -e "$image" ] || die "no distro kernel at $image"
+	mode_d="TCG -icount shift=0, distro-like kernel (configs/distro.config), 1 vCPU"
+	stage "benchmark in the VM ($mode_d)"
+	t0=$(date +%s)
+	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
+	rc_d=0
+	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
+		--smp 1 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
+		--log "$CACHE_DIR/logs/bench-distro-console.log" \
+		-- "${guest_cmd[@]}" >"$tmp/distro.out" || rc_d=$?
+	wall=$(( $(date +%s) - t0 ))
+	cat "$tmp/date" >>"$tmp/distro.out"
+	cp "$tmp/distro.out" "$CACHE_DIR/logs/bench-distro-guest.out"
+	if grep -q '^=== end$' "$tmp/distro.out"; then
+		report "$tmp/distro.out" "$out/bench-distro" "$mode_d" "$cmd" "$wall"
+		grep -q '^memcg: in ' "$tmp/distro.out" || { echo "distro run: not in a memcg" >&2; status=1; }
+		compare_report "$out/bench.tsv" "$out/bench-distro.tsv" >>"$out/bench.md"
+	else
+		echo "distro kernel run did not finish (status $rc_d)" >&2
+		status=1
+	fi
+	[ "$rc_d" = 0 ] || status=1
+	image=$image_saved
 fi
 
 # ---- the User-Mode Linux run, when there is a UML build ----

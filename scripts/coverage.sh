@@ -28,6 +28,9 @@ cat >"$guest/run-coverage.sh" <<'GUEST'
 ./run_kselftest.sh -o 600 >/tmp/kselftest.out 2>&1
 echo "kselftests: $(grep -c '^ *ok ' /tmp/kselftest.out) ok, $(grep -c '^ *not ok ' /tmp/kselftest.out) not ok"
 ./run-all.sh >/tmp/stress.out 2>&1
+# what failed, so that a total with failures says which and why
+grep -E '^not ok|FAIL|^==== [a-z-]+: (exit status [1-9]|no closing line|.*counted)' /tmp/stress.out |
+	head -40 | sed 's/^/stress: /'
 grep '^stress total:' /tmp/stress.out
 d=$PWD
 for t in ./*.t; do
@@ -58,7 +61,7 @@ set +e
 	--log "$log" --timeout 2400 -- ./run-coverage.sh >"$res" 2>&1
 vm_rc=$?
 set -e
-grep -E '^(kselftests|stress total|liburing .*):' "$res" || true
+grep -E '^(kselftests|stress total|stress|liburing .*):' "$res" || true
 [ "$vm_rc" = 0 ] || echo "coverage: the VM run exited $vm_rc (log: $log); reporting what it collected" >&2
 
 find "$kout/io_uring" -name '*.gcda' -delete

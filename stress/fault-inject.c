@@ -193,13 +193,12 @@ static unsigned int get_fail_nth(void)
 
 static long read_long(const char *path)
 {
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[32];
+	int n = read_file(path, buf, sizeof(buf));
 
-	if (fd < 0)
-		die_at(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-	CHECK(read(fd, buf, sizeof(buf) - 1) > 0);
-	close(fd);
+	if (n < 0)
+		die_at(__FILE__, __LINE__, "%s: %s", path, strerror(-n));
+	CHECK(n > 0);
 	return strtol(buf, NULL, 10);
 }
 

@@ -162,19 +162,14 @@ static void max_fixed_files(void *arg)
 	char old_nr_open[32] = "";
 	bool raised = false;
 	struct layout sl;
-	int fd, ret;
+	int ret;
 
 	(void)arg;
 	/*
 	 * RLIMIT_NOFILE above 1 << 20, so that EMFILE can only come from
 	 * IORING_MAX_FIXED_FILES; nr_open caps the hard limit.
 	 */
-	fd = open(NR_OPEN, O_RDONLY);
-	if (fd >= 0) {
-		if (read(fd, old_nr_open, sizeof(old_nr_open) - 1) < 0)
-			old_nr_open[0] = 0;
-		close(fd);
-	}
+	read_file(NR_OPEN, old_nr_open, sizeof(old_nr_open));
 	if (!write_file(NR_OPEN, "2097152") && !set_nofile(2 * max, 2 * max)) {
 		raised = true;
 	} else if (set_nofile(max, max)) {
@@ -259,14 +254,7 @@ static void max_fixed_files(void *arg)
 static void swap_param(const char *path, const char *val, char *old,
 		       size_t len)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	CHECK(fd >= 0);
-	n = read(fd, old, len - 1);
-	close(fd);
-	CHECK(n > 0);
-	old[n] = 0;
+	CHECK(read_file(path, old, len) > 0);
 	CHECK_EQ(0, write_file(path, val));
 }
 

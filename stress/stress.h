@@ -531,6 +531,27 @@ static inline int owner_release(struct owner_child *c)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/*
+ * Reads a sysctl/debugfs/module parameter file into @buf, NUL-terminated;
+ * the length read or -errno.
+ */
+static inline int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	buf[0] = 0;
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
 /* Writes @val to a sysctl/debugfs file; 0 or -errno. */
 static inline int write_file(const char *path, const char *val)
 {
