@@ -75,8 +75,9 @@ WHY = {
         'never run',
     ('io_clone_buffers',
      'if (ctx->user != src_ctx->user || ctx->mm_account != src_ctx->mm_account)'):
-        'upstream\'s accounting check: reached by make stress\'s limits '
-        '(CLONE_BUFFERS into a ring of another user)',
+        'upstream\'s accounting check: reached by make stress\'s limits, '
+        'CLONE_BUFFERS into a ring of another user (ctx->user differs) and '
+        'of the same user in a forked process (ctx->mm_account differs)',
     ('io_clone_buffers', 'if (nbufs > IORING_MAX_REG_BUFFERS)'):
         'reached by make stress\'s limits (a destination table of '
         '(1 << 14) + 1 buffers)',

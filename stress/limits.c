@@ -316,9 +316,9 @@ static void full_table_clone(void *arg)
  * CLONE_BUFFERS: the argument checks it shares with CLONE_FILES (a bad
  * pointer, unknown flags, a non-zero pad), its own table limit, a
  * destination of more than IORING_MAX_REG_BUFFERS (1 << 14) buffers, and a
- * destination of another user: EFAULT, EINVAL each time after that, and
- * the destination gets no table. And a replace into a sparse table after
- * empty slots, which it keeps.
+ * destination of another user or of another process: EFAULT, EINVAL each
+ * time after that, and the destination gets no table. And a replace into a
+ * sparse table after empty slots, which it keeps.
  */
 static void buffers_args(void *arg)
 {
@@ -382,6 +382,26 @@ static void buffers_args(void *arg)
 
 		if (setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534) || ring_init(&r, 8, 0))
+			_exit(2);
+		_exit(ring_register(&r, IORING_REGISTER_CLONE_BUFFERS, &c, 1) ==
+		      -EINVAL ? 0 : 1);
+	}
+	CHECK_EQ(pid, waitpid(pid, &status, 0));
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(0, WEXITSTATUS(status));
+
+	/*
+	 * The same user in another process: the rings are accounted to
+	 * different mms (ctx->mm_account), so EINVAL as well.
+	 */
+	CTX("CLONE_BUFFERS into a ring of the same user in another process");
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		struct io_uring_clone_buffers c = { .src_fd = src.fd };
+		struct ring r;
+
+		if (ring_init(&r, 8, 0))
 			_exit(2);
 		_exit(ring_register(&r, IORING_REGISTER_CLONE_BUFFERS, &c, 1) ==
 		      -EINVAL ? 0 : 1);
