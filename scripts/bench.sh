@@ -13,7 +13,7 @@
 #              held, seen by a waiter on a second vCPU (a second boot)
 #   bench-setup.tsv  progs/setup-threads' TSV: T worker rings each given the
 #              same N files, end to end, by clone, register and msg_ring
-# When a User-Mode Linux build exists ($BUILD_DIR/um/linux), the same run
+# When a User-Mode Linux build exists ($BUILD_DIR/uml/linux), the same run
 # there, in wall-clock time: bench-um.{tsv,md,png}.
 #
 # Environment:
@@ -46,7 +46,7 @@ hold_n=${BENCH_HOLD_N:-4096,65536,1048576}
 setup_t=${BENCH_SETUP_T:-1,4,16}
 setup_n=${BENCH_SETUP_N:-64,4096,65536}
 out=${BENCH_OUT:-$REPO_DIR/bench/results}
-um=$BUILD_DIR/um/linux
+um=$BUILD_DIR/uml/linux
 methods=(clone clone_replace clone_range16 clone_empty replace16 register update_sparse
 	msg_ring dup_fd unregister unregister_registered)
 
@@ -541,38 +541,25 @@ if [ -n "$from" ]; then
 elif [ "${BENCH_UM:-auto}" != 0 ] && [ -x "$um" ]; then
 	mode_um="User-Mode Linux, wall clock, 1 CPU"
 	stage "benchmark in User-Mode Linux ($mode_um)"
-	{
-		echo "#!/bin/sh"
-		printf '%q ' "${guest_cmd[@]}"
-		echo
-	} >"$tmp/cmd"
-	"$REPO_DIR/scripts/mkinitramfs.sh" "$tmp/um-initramfs.cpio.gz" "$tmp/cmd" "$tmp/guest"
-	log=$CACHE_DIR/logs/bench-um-console.log
 	t0=$(date +%s)
 	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
 	rc=0
-	# UML wants its memory file on tmpfs, and epoll()s its console: a
-	# pipe, not the log file itself.
-	shm=/dev/shm
-	[ -d "$shm" ] && [ -w "$shm" ] || shm=$tmp
-	set +e
-	TMPDIR=$shm timeout --foreground -k 10 1800 "$um" mem="${mem_mb}M" \
-		initrd="$tmp/um-initramfs.cpio.gz" rdinit=/init con=null con0=null,fd:1 \
-		console=tty0 panic=-1 loglevel=5 </dev/null 2>&1 | cat >"$log"
-	rc=${PIPESTATUS[0]}
-	set -e
+	"$REPO_DIR/scripts/uml-run.sh" --dir "$tmp/guest" --mem "$mem_mb" \
+		--timeout 1800 --log "$CACHE_DIR/logs/bench-um-console.log" \
+		-- "${guest_cmd[@]}" >"$tmp/um.out" || rc=$?
 	wall=$(( $(date +%s) - t0 ))
-	sed -i 's/\r$//' "$log"
-	sed -n '/clone-files-vm: running command$/,/^clone-files-vm: exit status/p' "$log" >"$tmp/um.out"
 	cat "$tmp/date" >>"$tmp/um.out"
+	cp "$tmp/um.out" "$CACHE_DIR/logs/bench-um-guest.out"
 	if grep -q '^=== end$' "$tmp/um.out"; then
 		image_saved=$image
 		image=$um
 		report "$tmp/um.out" "$out/bench-um" "$mode_um" "$cmd" "$wall"
 		image=$image_saved
 	else
-		echo "User-Mode Linux run did not finish (status $rc; log: $log): no bench-um.*" >&2
+		echo "User-Mode Linux run did not finish (status $rc): no bench-um.*" >&2
+		status=1
 	fi
+	[ "$rc" = 0 ] || status=1
 else
 	stage "no User-Mode Linux build at $um: UML run skipped"
 fi
