@@ -6,9 +6,10 @@
 # enabling it, and (b) into a template ring without SINGLE_ISSUER, which the
 # workers clone themselves; every worker reads through its cloned table.
 # The debug kernel under QEMU prints no timings: KASAN, lockdep and the
-# emulation would be all they measured. When the User-Mode Linux kernel is
-# built (scripts/build-uml.sh; make fuzz builds it), the demo runs there
-# too, natively, and times the clones next to registering the same files.
+# emulation would be all they measured. When the User-Mode Linux kernel
+# without debug options is built (scripts/build-uml.sh uml-perf; make bench
+# builds it), the demo runs there too, natively, and times the clones next
+# to registering the same files.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,11 +18,11 @@ stage "running the per-thread demo in the VM (debug kernel: no timings)"
 "$REPO_DIR/scripts/vm-run.sh" --kernel debug --dir "$BUILD_DIR/progs" \
 	--log "$CACHE_DIR/logs/demo-console.log" \
 	-- ./clone-per-thread -n 64 -t 4
-if [ -x "$BUILD_DIR/uml/linux" ]; then
-	stage "the demo again under User-Mode Linux, native, with timings"
-	"$REPO_DIR/scripts/uml-run.sh" --dir "$BUILD_DIR/progs" \
+if [ -x "$BUILD_DIR/uml-perf/linux" ]; then
+	stage "the demo again under User-Mode Linux (uml-perf: no debug option), native, with timings"
+	"$REPO_DIR/scripts/uml-run.sh" --kernel uml-perf --dir "$BUILD_DIR/progs" \
 		--log "$CACHE_DIR/logs/demo-uml-console.log" \
-		-- ./clone-per-thread -n 64 -t 4 -k "User-Mode Linux"
+		-- ./clone-per-thread -n 64 -t 4 -k "uml-perf (User-Mode Linux, no debug option)"
 else
-	stage "no timings: build the User-Mode Linux kernel (scripts/build-uml.sh) to see them"
+	stage "no timings: build the User-Mode Linux kernel without debug options (scripts/build-uml.sh uml-perf) to see them"
 fi

@@ -10,24 +10,27 @@
 #   --log FILE             console log (default $CACHE_DIR/logs/uml-<time>.log)
 #   --timeout SECONDS      kill the kernel after this long (default 3600)
 #   --mem MB               guest memory (default 2048)
+#   --kernel FLAVOUR       uml (default; lockdep, UBSAN, hang detectors) or
+#                          uml-perf (no debug option: for timings)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-timeout=3600 mem=2048 log= dirs=()
+timeout=3600 mem=2048 log= dirs=() flavour=uml
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dir) dirs+=("$2"); shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--kernel) flavour=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || die "usage: uml-run.sh [options] -- COMMAND [ARG...]"
 
-linux=$BUILD_DIR/uml/linux
-[ -x "$linux" ] || die "no UML kernel at $linux (scripts/build-uml.sh)"
+linux=$BUILD_DIR/$flavour/linux
+[ -x "$linux" ] || die "no UML kernel at $linux (scripts/build-uml.sh $flavour)"
 mkdir -p "$CACHE_DIR/logs"
 : "${log:=$CACHE_DIR/logs/uml-$(date +%Y%m%d-%H%M%S).log}"
 
