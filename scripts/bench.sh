@@ -502,7 +502,11 @@ if [ -z "$from" ]; then
 	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
 		--smp 2 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
 		--log "$CACHE_DIR/logs/bench-hold-console.log" \
-		-- ./lock-hold -n "$hold_n" -r 5 >"$tmp/hold.out" || hold_rc=$?
+		-- sh -c 'n=$(echo "$1" | tr , "\n" | sort -n | tail -1)
+			# lock-hold needs n fds: fs.nr_open caps RLIMIT_NOFILE
+			[ "$(cat /proc/sys/fs/nr_open)" -ge $((n + 64)) ] ||
+				echo $((n + 64)) >/proc/sys/fs/nr_open
+			exec ./lock-hold -n "$1" -r 5' sh "$hold_n" >"$tmp/hold.out" || hold_rc=$?
 	cp "$tmp/hold.out" "$CACHE_DIR/logs/bench-hold-guest.out"
 	awk -F'\t' 'NF == 6 && ($1 == "method" || $2 ~ /^[0-9]+$/)' "$tmp/hold.out" >"$out/lock-hold.tsv"
 	[ "$hold_rc" = 0 ] || { echo "lock-hold: vm-run status $hold_rc" >&2; status=1; }
