@@ -80,13 +80,17 @@ mkdir -p "$tmp/guest" "$out"
 # console can't interleave with the TSV.
 cat >"$tmp/guest/bench-guest.sh" <<'GUEST'
 #!/bin/sh
-# usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES SETUP_T SETUP_N
+# usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES SETUP_T SETUP_N memcg|root
 echo "=== uname"; uname -r; uname -v
 echo "=== guest"; grep -E '^(MemTotal|MemFree):' /proc/meminfo
-# With memory cgroups (the distro kernel), run in a child cgroup with the
-# memory controller on, as a service under systemd does: every
-# GFP_KERNEL_ACCOUNT allocation is then charged to it.
-if mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null &&
+# "memcg" (the distro kernel): run in a child cgroup with the memory
+# controller on, as a service under systemd does: every GFP_KERNEL_ACCOUNT
+# allocation is then charged to it. "root": stay in the root cgroup, whose
+# allocations are not charged, even where the kernel has memory cgroups
+# (the perf kernel has them for the kselftests' memcg test).
+if [ "$6" = root ]; then
+	echo "memcg: none (root cgroup, not charged)"
+elif mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null &&
 	grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
 	echo +memory >/sys/fs/cgroup/cgroup.subtree_control &&
 		mkdir /sys/fs/cgroup/bench &&
@@ -115,7 +119,7 @@ for f in bench.tsv bench.err mem.tsv mem.err setup.tsv setup.err; do
 done
 echo "=== end"
 GUEST
-guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n" "$setup_t" "$setup_n")
+guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n" "$setup_t" "$setup_n" root)
 
 # section NAME FILE: the lines after "=== NAME" up to the next marker
 section() {
@@ -549,7 +553,7 @@ if [ -z "$from" ] && [ "${BENCH_DISTRO:-1}" != 0 ] && [ "$flavour" = perf ]; the
 	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
 		--smp 1 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
 		--log "$CACHE_DIR/logs/bench-distro-console.log" \
-		-- "${guest_cmd[@]}" >"$tmp/distro.out" || rc_d=$?
+		-- "${guest_cmd[@]:0:${#guest_cmd[@]}-1}" memcg >"$tmp/distro.out" || rc_d=$?
 	wall=$(( $(date +%s) - t0 ))
 	cat "$tmp/date" >>"$tmp/distro.out"
 	cp "$tmp/distro.out" "$CACHE_DIR/logs/bench-distro-guest.out"
