@@ -313,6 +313,34 @@ static void full_table_clone(void *arg)
 }
 
 /*
+ * Fork a child that makes its own ring (as nobody if @as_nobody) and
+ * clones @src_fd's buffers into it. Returns the child's exit status: 0 if
+ * the clone failed with EINVAL, 1 if not, 2 if the child could not start.
+ */
+static int clone_buffers_in_child(int src_fd, bool as_nobody)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 2;
+	if (!pid) {
+		struct io_uring_clone_buffers c = { .src_fd = src_fd };
+		struct ring r;
+
+		if (as_nobody && (setresgid(65534, 65534, 65534) ||
+				  setresuid(65534, 65534, 65534)))
+			_exit(2);
+		if (ring_init(&r, 8, 0))
+			_exit(2);
+		_exit(ring_register(&r, IORING_REGISTER_CLONE_BUFFERS, &c, 1) ==
+		      -EINVAL ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 2;
+	return WEXITSTATUS(status);
+}
+/*
  * CLONE_BUFFERS: the argument checks it shares with CLONE_FILES (a bad
  * pointer, unknown flags, a non-zero pad), its own table limit, a
  * destination of more than IORING_MAX_REG_BUFFERS (1 << 14) buffers, and a
@@ -329,8 +357,6 @@ static void buffers_args(void *arg)
 	};
 	struct io_uring_clone_buffers cb;
 	struct ring src, dst;
-	int status;
-	pid_t pid;
 
 	(void)arg;
 	CHECK_EQ(0, ring_init(&src, 8, 0));
@@ -374,41 +400,13 @@ static void buffers_args(void *arg)
 	 * its user) may not take buffers accounted to this one: EINVAL.
 	 */
 	CTX("CLONE_BUFFERS into a ring of another user");
-	pid = fork();
-	CHECK(pid >= 0);
-	if (!pid) {
-		struct io_uring_clone_buffers c = { .src_fd = src.fd };
-		struct ring r;
-
-		if (setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534) || ring_init(&r, 8, 0))
-			_exit(2);
-		_exit(ring_register(&r, IORING_REGISTER_CLONE_BUFFERS, &c, 1) ==
-		      -EINVAL ? 0 : 1);
-	}
-	CHECK_EQ(pid, waitpid(pid, &status, 0));
-	CHECK(WIFEXITED(status));
-	CHECK_EQ(0, WEXITSTATUS(status));
-
+	CHECK_EQ(0, clone_buffers_in_child(src.fd, true));
 	/*
 	 * The same user in another process: the rings are accounted to
 	 * different mms (ctx->mm_account), so EINVAL as well.
 	 */
 	CTX("CLONE_BUFFERS into a ring of the same user in another process");
-	pid = fork();
-	CHECK(pid >= 0);
-	if (!pid) {
-		struct io_uring_clone_buffers c = { .src_fd = src.fd };
-		struct ring r;
-
-		if (ring_init(&r, 8, 0))
-			_exit(2);
-		_exit(ring_register(&r, IORING_REGISTER_CLONE_BUFFERS, &c, 1) ==
-		      -EINVAL ? 0 : 1);
-	}
-	CHECK_EQ(pid, waitpid(pid, &status, 0));
-	CHECK(WIFEXITED(status));
-	CHECK_EQ(0, WEXITSTATUS(status));
+	CHECK_EQ(0, clone_buffers_in_child(src.fd, false));
 	ring_exit(&src);
 }
 
