@@ -78,6 +78,14 @@ mkdir -p "$tmp/guest" "$out"
 # The guest keeps each program's output in files and prints them between
 # marker lines at the end, so that progress and kernel messages on the
 # console can't interleave with the TSV.
+# nr-open.sh LIST: room in fs.nr_open (which caps RLIMIT_NOFILE) for the
+# largest N of LIST plus 64 fds; a scratch guest, so not restored.
+cat >"$tmp/guest/nr-open.sh" <<'GUEST'
+#!/bin/sh
+n=$(echo "$1" | tr , "\n" | sort -n | tail -1)
+[ "$(cat /proc/sys/fs/nr_open)" -ge $((n + 64)) ] ||
+	echo $((n + 64)) >/proc/sys/fs/nr_open
+GUEST
 cat >"$tmp/guest/bench-guest.sh" <<'GUEST'
 #!/bin/sh
 # usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES SETUP_T SETUP_N memcg|root
@@ -106,9 +114,7 @@ t0=$(date +%s)
 echo "=== clone-bench exit $? after $(( $(date +%s) - t0 )) s guest time"
 st=0
 for n in $(echo "$3" | tr , ' '); do
-	# clone-mem needs n fds: fs.nr_open caps RLIMIT_NOFILE (a scratch guest)
-	[ "$(cat /proc/sys/fs/nr_open)" -ge $((n + 64)) ] ||
-		echo $((n + 64)) >/proc/sys/fs/nr_open
+	sh ./nr-open.sh "$n"
 	./clone-mem -n "$n" >>/tmp/mem.tsv 2>>/tmp/mem.err || st=$?
 done
 echo "=== clone-mem exit $st"
@@ -119,7 +125,26 @@ for f in bench.tsv bench.err mem.tsv mem.err setup.tsv setup.err; do
 done
 echo "=== end"
 GUEST
-guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n" "$setup_t" "$setup_n" root)
+guest_cmd=(sh ./bench-guest.sh "$sizes" "$target_ms" "$mem_n" "$setup_t" "$setup_n")
+
+# One boot of the guest script: RUNNER... is vm-run.sh or uml-run.sh with
+# its options, CGROUP bench-guest.sh's memcg|root. Writes the guest's output
+# to OUT, with the date appended and a copy in the logs as NAME-guest.out;
+# sets run_rc and run_wall (seconds).
+# usage: bench_boot NAME OUT CGROUP RUNNER...
+bench_boot() {
+	local name=$1 out=$2 cgroup=$3 t0
+	shift 3
+	t0=$(date +%s)
+	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
+	run_rc=0
+	"$@" --log "$CACHE_DIR/logs/$name-console.log" \
+		-- "${guest_cmd[@]}" "$cgroup" >"$out" || run_rc=$?
+	run_wall=$(( $(date +%s) - t0 ))
+	cat "$tmp/date" >>"$out"
+	mkdir -p "$CACHE_DIR/logs"
+	cp "$out" "$CACHE_DIR/logs/$name-guest.out"
+}
 
 # section NAME FILE: the lines after "=== NAME" up to the next marker
 section() {
@@ -475,17 +500,11 @@ if [ -n "$from" ]; then
 	wall=$(sed -n 's/^=== wall //p' "$from")
 else
 	stage "benchmark in the VM ($mode), N = $sizes"
-	t0=$(date +%s)
-	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
-	rc=0
-	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
-		--smp 1 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
-		--log "$CACHE_DIR/logs/bench-console.log" \
-		-- "${guest_cmd[@]}" >"$tmp/qemu.out" || rc=$?
-	wall=$(( $(date +%s) - t0 ))
-	cat "$tmp/date" >>"$tmp/qemu.out"
+	bench_boot bench "$tmp/qemu.out" root "$REPO_DIR/scripts/vm-run.sh" \
+		--kernel "$image" --dir "$tmp/guest" --smp 1 --mem "$mem_mb" \
+		--qemu-opt "-icount shift=0" --timeout 1800
+	rc=$run_rc wall=$run_wall
 	printf '=== vm-run status %s\n=== wall %s\n' "$rc" "$wall" >>"$tmp/qemu.out"
-	mkdir -p "$CACHE_DIR/logs"
 	cp "$tmp/qemu.out" "$saved"
 fi
 grep -q '^=== end$' "$tmp/qemu.out" ||
@@ -506,11 +525,8 @@ if [ -z "$from" ]; then
 	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
 		--smp 2 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
 		--log "$CACHE_DIR/logs/bench-hold-console.log" \
-		-- sh -c 'n=$(echo "$1" | tr , "\n" | sort -n | tail -1)
-			# lock-hold needs n fds: fs.nr_open caps RLIMIT_NOFILE
-			[ "$(cat /proc/sys/fs/nr_open)" -ge $((n + 64)) ] ||
-				echo $((n + 64)) >/proc/sys/fs/nr_open
-			exec ./lock-hold -n "$1" -r 5' sh "$hold_n" >"$tmp/hold.out" || hold_rc=$?
+		-- sh -c 'sh ./nr-open.sh "$1" && exec ./lock-hold -n "$1" -r 5' \
+		sh "$hold_n" >"$tmp/hold.out" || hold_rc=$?
 	cp "$tmp/hold.out" "$CACHE_DIR/logs/bench-hold-guest.out"
 	awk -F'\t' 'NF == 6 && ($1 == "method" || $2 ~ /^[0-9]+$/)' "$tmp/hold.out" >"$out/lock-hold.tsv"
 	[ "$hold_rc" = 0 ] || { echo "lock-hold: vm-run status $hold_rc" >&2; status=1; }
@@ -547,16 +563,10 @@ if [ -z "$from" ] && [ "${BENCH_DISTRO:-1}" != 0 ] && [ "$flavour" = perf ]; the
 	[ -e "$image" ] || die "no distro kernel at $image"
 	mode_d="TCG -icount shift=0, distro-like kernel (configs/distro.config), 1 vCPU"
 	stage "benchmark in the VM ($mode_d)"
-	t0=$(date +%s)
-	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
-	rc_d=0
-	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
-		--smp 1 --mem "$mem_mb" --qemu-opt "-icount shift=0" --timeout 1800 \
-		--log "$CACHE_DIR/logs/bench-distro-console.log" \
-		-- "${guest_cmd[@]:0:${#guest_cmd[@]}-1}" memcg >"$tmp/distro.out" || rc_d=$?
-	wall=$(( $(date +%s) - t0 ))
-	cat "$tmp/date" >>"$tmp/distro.out"
-	cp "$tmp/distro.out" "$CACHE_DIR/logs/bench-distro-guest.out"
+	bench_boot bench-distro "$tmp/distro.out" memcg "$REPO_DIR/scripts/vm-run.sh" \
+		--kernel "$image" --dir "$tmp/guest" --smp 1 --mem "$mem_mb" \
+		--qemu-opt "-icount shift=0" --timeout 1800
+	rc_d=$run_rc wall=$run_wall
 	if grep -q '^=== end$' "$tmp/distro.out"; then
 		report "$tmp/distro.out" "$out/bench-distro" "$mode_d" "$cmd" "$wall"
 		grep -q '^memcg: in ' "$tmp/distro.out" || { echo "distro run: not in a memcg" >&2; status=1; }
@@ -575,15 +585,9 @@ if [ -z "$from" ] && [ "${BENCH_UM:-1}" != 0 ]; then
 	[ -x "$um" ] || die "no uml-perf kernel at $um (scripts/build-uml.sh uml-perf)"
 	mode_um="User-Mode Linux (uml-perf kernel), wall clock, 1 CPU"
 	stage "benchmark in User-Mode Linux ($mode_um)"
-	t0=$(date +%s)
-	echo "=== date $(date -u '+%F %T UTC')" >"$tmp/date"
-	rc=0
-	"$REPO_DIR/scripts/uml-run.sh" --kernel uml-perf --dir "$tmp/guest" \
-		--mem "$mem_mb" --timeout 1800 --log "$CACHE_DIR/logs/bench-um-console.log" \
-		-- "${guest_cmd[@]}" >"$tmp/um.out" || rc=$?
-	wall=$(( $(date +%s) - t0 ))
-	cat "$tmp/date" >>"$tmp/um.out"
-	cp "$tmp/um.out" "$CACHE_DIR/logs/bench-um-guest.out"
+	bench_boot bench-um "$tmp/um.out" root "$REPO_DIR/scripts/uml-run.sh" \
+		--kernel uml-perf --dir "$tmp/guest" --mem "$mem_mb" --timeout 1800
+	rc=$run_rc wall=$run_wall
 	if grep -q '^=== end$' "$tmp/um.out"; then
 		image_saved=$image
 		image=$um
