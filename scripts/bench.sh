@@ -551,7 +551,7 @@ if [ -z "$from" ]; then
 			END { for (i = 1; i <= k; i++) { x = n[i]
 				printf "| %s | %s | %s | %s | %s | %s |\n", x, h["clone", x], h["dup_fd", x],
 					p["clone", x], p["dup_fd", x],
-					p["dup_fd", x] > 0 ? sprintf("%.2fx", p["clone", x] / p["dup_fd", x]) : "-" } }' "$out/lock-hold.tsv"
+					(p["dup_fd", x] > 0 ? sprintf("%.2fx", p["clone", x] / p["dup_fd", x]) : "-") } }' "$out/lock-hold.tsv"
 	} >>"$out/bench.md"
 fi
 
