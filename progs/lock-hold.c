@@ -3,8 +3,8 @@
  * How long a copy of N files keeps others out of the table it copies from,
  * seen by a waiter: a probe thread on the second CPU times round trips
  * that need the same lock, while the main thread on the first CPU copies
- * the table, repeatedly; the longest round trip, less the longest without
- * a copy running, is the lock's hold time.
+ * the table, repeatedly; the longest round trip during a copy, less the
+ * longest without a copy running, is the lock's hold time.
  *
  *   clone   IORING_REGISTER_CLONE_FILES of ring A's whole table of N files
  *           into a fresh ring; the probe submits IORING_OP_NOP on A and
@@ -13,13 +13,20 @@
  *           dup_fd(), which holds the old table's file_lock while copying);
  *           the probe does dup() and close() on that table (file_lock)
  *
- * Both waiters spin while the holder runs on the other CPU (the mutex's
- * optimistic spinning, the spinlock), so under TCG with -icount, where the
- * guest clock counts the instructions of both CPUs, both figures count the
- * same way and their ratio is meaningful; absolute figures are not
- * per-CPU instructions.
+ * The two CPUs must really run at once: under QEMU's -icount the vCPUs
+ * take turns and a busy first CPU starves the second, so this runs under
+ * multi-threaded TCG, where the guest's only clocksource is jiffies. Round
+ * trips are timed with the TSC instead and converted to ns against
+ * CLOCK_MONOTONIC over a second. A copy during which the probe completed
+ * fewer than two round trips measured nothing and fails the run. Host
+ * scheduling only ever lengthens a round trip, so of the copies the one
+ * with the shortest longest round trip counts.
  *
- * stdout: TSV, method N copies hold_ns base_ns hold_per_file
+ * Next to it, the copy's whole call (the shortest of the copies): what the
+ * lock was held for when the clone kept it for all its work.
+ *
+ * stdout: TSV, method N copies hold_ns base_ns hold_per_file call_ns
+ *         call_per_file
  * usage: lock-hold [-n N,N,...] [-r COPIES]
  * Build: gcc -O2 -Wall -static -pthread -o lock-hold lock-hold.c
  */
@@ -37,11 +44,15 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "uring.h"
 
 #define MAX_LIST	16
 #define BASE_NS		(20 * 1000 * 1000LL)	/* probing without a copy */
+#define CALIB_NS	(1000 * 1000 * 1000LL)	/* TSC against the clock */
+
+static double ns_per_cycle;
 
 static long long now_ns(void)
 {
@@ -49,6 +60,21 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void calibrate(void)
+{
+	long long t0, t1, c0;
+
+	/* start on a tick: the clock may be jiffies */
+	t0 = now_ns();
+	while ((t1 = now_ns()) == t0)
+		;
+	c0 = __rdtsc();
+	while (now_ns() - t1 < CALIB_NS)
+		;
+	t0 = now_ns();
+	ns_per_cycle = (double)(t0 - t1) / (double)(__rdtsc() - c0);
 }
 
 static void die(const char *what, int err)
@@ -72,7 +98,8 @@ struct probe {
 	struct ring *ring;
 	int fd;
 	atomic_bool stop;
-	atomic_llong max;	/* longest round trip since the last reset */
+	atomic_llong max;	/* longest round trip since the last reset, TSC */
+	atomic_llong trips;	/* round trips since the last reset */
 	int err;
 };
 
@@ -98,7 +125,7 @@ static void *probe_thread(void *arg)
 
 	pin(1);
 	while (!atomic_load(&p->stop)) {
-		long long t0 = now_ns(), dt;
+		long long t0 = __rdtsc(), dt;
 		int ret = 0, fd;
 
 		if (p->clone) {
@@ -114,15 +141,17 @@ static void *probe_thread(void *arg)
 			p->err = -ret;
 			break;
 		}
-		dt = now_ns() - t0;
+		dt = __rdtsc() - t0;
 		if (dt > atomic_load(&p->max))
 			atomic_store(&p->max, dt);
+		atomic_fetch_add(&p->trips, 1);
 	}
 	return NULL;
 }
 
 struct dup_arg {
 	int err;
+	long long cycles;	/* the unshare() call */
 };
 
 /* shares the fd table with the probe until unshare() copies it */
@@ -130,18 +159,24 @@ static void *unshare_thread(void *arg)
 {
 	struct dup_arg *a = arg;
 
+	long long c0;
+
 	pin(0);
+	c0 = __rdtsc();
 	a->err = unshare(CLONE_FILES) ? errno : 0;
+	a->cycles = __rdtsc() - c0;
 	/* the private copy: drop it before the thread exits */
 	if (!a->err)
 		syscall(__NR_close_range, 3U, ~0U, 0U);
 	return NULL;
 }
 
-static void copy_once(bool clone, struct ring *src)
+/* one copy; returns how long its call took, in TSC cycles */
+static long long copy_once(bool clone, struct ring *src)
 {
 	struct dup_arg a;
 	struct ring dst;
+	long long c0;
 	pthread_t t;
 	int ret;
 
@@ -152,23 +187,26 @@ static void copy_once(bool clone, struct ring *src)
 		pthread_join(t, NULL);
 		if (a.err)
 			die("unshare(CLONE_FILES)", a.err);
-		return;
+		return a.cycles;
 	}
 	ret = ring_init(&dst, 8, 0);
 	if (ret)
 		die("io_uring_setup", -ret);
+	c0 = __rdtsc();
 	ret = clone_files(&dst, src->fd, 0, 0, 0, 0);
+	c0 = __rdtsc() - c0;
 	if (ret)
 		die("IORING_REGISTER_CLONE_FILES", -ret);
 	ring_unregister_files(&dst);
 	ring_exit(&dst);
+	return c0;
 }
 
 static void measure(bool clone, unsigned int n, unsigned int copies,
 		    struct ring *src, int fd)
 {
 	struct probe p = { .clone = clone, .ring = src, .fd = fd };
-	long long base, hold = 0, t0;
+	long long base, hold = -1, call = -1, max, c, t0;
 	pthread_t t;
 	unsigned int i;
 	int ret;
@@ -177,23 +215,39 @@ static void measure(bool clone, unsigned int n, unsigned int copies,
 	if (ret)
 		die("pthread_create", ret);
 	/* the probe alone: its longest round trip without a copy */
+	while (atomic_load(&p.trips) < 2)
+		;
+	atomic_store(&p.max, 0);
 	t0 = now_ns();
 	while (now_ns() - t0 < BASE_NS)
 		;
 	base = atomic_load(&p.max);
 	for (i = 0; i < copies; i++) {
 		atomic_store(&p.max, 0);
-		copy_once(clone, src);
-		if (atomic_load(&p.max) > hold)
-			hold = atomic_load(&p.max);
+		atomic_store(&p.trips, 0);
+		c = copy_once(clone, src);
+		max = atomic_load(&p.max);
+		if (atomic_load(&p.trips) < 2) {
+			fprintf(stderr, "lock-hold: %s of %u: the probe did not run during the copy\n",
+				clone ? "clone" : "dup_fd", n);
+			exit(1);
+		}
+		if (hold < 0 || max < hold)
+			hold = max;
+		if (call < 0 || c < call)
+			call = c;
 	}
 	atomic_store(&p.stop, true);
 	pthread_join(t, NULL);
 	if (p.err)
 		die(clone ? "IORING_OP_NOP" : "dup", p.err);
 	hold = hold > base ? hold - base : 0;
-	printf("%s\t%u\t%u\t%lld\t%lld\t%.2f\n", clone ? "clone" : "dup_fd",
-	       n, copies, hold, base, (double)hold / n);
+	hold = (long long)(hold * ns_per_cycle);
+	base = (long long)(base * ns_per_cycle);
+	call = (long long)(call * ns_per_cycle);
+	printf("%s\t%u\t%u\t%lld\t%lld\t%.2f\t%lld\t%.2f\n",
+	       clone ? "clone" : "dup_fd", n, copies, hold, base,
+	       (double)hold / n, call, (double)call / n);
 	fflush(stdout);
 }
 
@@ -229,7 +283,8 @@ int main(int argc, char **argv)
 	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
 	if (fd < 0)
 		die("open(O_TMPFILE)", errno);
-	printf("method\tN\tcopies\thold_ns\tbase_ns\thold_per_file\n");
+	calibrate();
+	printf("method\tN\tcopies\thold_ns\tbase_ns\thold_per_file\tcall_ns\tcall_per_file\n");
 	for (i = 0; i < nr_sizes; i++) {
 		unsigned int n = sizes[i];
 
