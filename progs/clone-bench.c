@@ -66,14 +66,6 @@ struct method {
 	int (*run)(struct bench *b, struct rep *r);	/* timed */
 };
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* ---- per-repetition setup, not timed ---- */
 
 static int prep_none(struct bench *b, struct rep *r)

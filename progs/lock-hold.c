@@ -54,14 +54,6 @@
 
 static double ns_per_cycle;
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void calibrate(void)
 {
 	long long t0, t1, c0;
@@ -158,7 +150,6 @@ struct dup_arg {
 static void *unshare_thread(void *arg)
 {
 	struct dup_arg *a = arg;
-
 	long long c0;
 
 	pin(0);

@@ -66,14 +66,6 @@ struct worker {
 static struct worker workers[MAX_T];
 static pthread_barrier_t start, ready;
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void *worker_fn(void *p)
 {
 	struct worker *w = p;

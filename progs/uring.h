@@ -8,7 +8,18 @@
 #ifndef __CLONE_PROGS_URING_H
 #define __CLONE_PROGS_URING_H
 
+#include <time.h>
+
 #include "io_uring_util.h"
+
+/* CLOCK_MONOTONIC in ns */
+static inline long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* Clones @nr slots (0: the whole table) of ring fd @src_fd into @dst. */
 static inline int clone_files(struct ring *dst, int src_fd,

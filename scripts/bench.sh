@@ -76,9 +76,6 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/guest" "$out"
 [ -n "$from" ] || cp "$progs/clone-bench" "$progs/clone-mem" "$progs/lock-hold" \
 	"$progs/setup-threads" "$tmp/guest/"
-# The guest keeps each program's output in files and prints them between
-# marker lines at the end, so that progress and kernel messages on the
-# console can't interleave with the TSV.
 # nr-open.sh LIST: room in fs.nr_open (which caps RLIMIT_NOFILE) for the
 # largest N of LIST plus 64 fds; a scratch guest, so not restored.
 cat >"$tmp/guest/nr-open.sh" <<'GUEST'
@@ -87,6 +84,9 @@ n=$(echo "$1" | tr , "\n" | sort -n | tail -1)
 [ "$(cat /proc/sys/fs/nr_open)" -ge $((n + 64)) ] ||
 	echo $((n + 64)) >/proc/sys/fs/nr_open
 GUEST
+# The guest keeps each program's output in files and prints them between
+# marker lines at the end, so that progress and kernel messages on the
+# console can't interleave with the TSV.
 cat >"$tmp/guest/bench-guest.sh" <<'GUEST'
 #!/bin/sh
 # usage: bench-guest.sh SIZES TARGET_MS MEM_SIZES SETUP_T SETUP_N memcg|root

@@ -340,6 +340,7 @@ static int clone_buffers_in_child(int src_fd, bool as_nobody)
 		return 2;
 	return WEXITSTATUS(status);
 }
+
 /*
  * CLONE_BUFFERS: the argument checks it shares with CLONE_FILES (a bad
  * pointer, unknown flags, a non-zero pad), its own table limit, a

@@ -37,14 +37,6 @@ struct shared {
 	volatile int reset;
 };
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void spin(struct shared *sh)
 {
 	long long prev = now_ns(), t;
