@@ -387,6 +387,13 @@ um_report() {
 	echo "host, so a system call costs far more than on hardware and the small"
 	echo "N weigh it; see \`bench-um.md\`). Both ran in this make bench run."
 	echo "Wall clock is noisy: the ratios say more than the ns."
+	echo "Above 2^19 slots an array of 8 bytes per slot passes 4 MiB and"
+	echo "kvmalloc() falls back to vmalloc(), which UML maps page by page with"
+	echo "host mmap() and munmap() calls: the clone allocates two such arrays"
+	echo "(the table and the slots taken under the source's lock), register"
+	echo "one, so at N = 1M UML shows the clone slower than register although it"
+	echo "runs fewer instructions (\`bench/experiments/README.md\`, \"UML and"
+	echo "vmalloc\")."
 	echo
 	compare_table "$1" "$2" "TCG instr" "UML ns"
 }
