@@ -110,6 +110,11 @@ else
 	echo "memcg: none (no CONFIG_MEMCG)"
 fi
 [ -r /proc/slabinfo ] && echo "slabinfo: yes" || echo "slabinfo: no"
+# setup-threads first, on the fresh boot: after clone-bench's million-slot
+# tables, UML runs it 1.6-1.8x slower for every method, and unevenly
+# (bench/experiments/README.md, "UML and vmalloc").
+./setup-threads -T "$4" -n "$5" >/tmp/setup.tsv 2>/tmp/setup.err
+echo "=== setup-threads exit $?"
 t0=$(date +%s)
 ./clone-bench -n "$1" -t "$2" >/tmp/bench.tsv 2>/tmp/bench.err
 echo "=== clone-bench exit $? after $(( $(date +%s) - t0 )) s guest time"
@@ -119,8 +124,6 @@ for n in $(echo "$3" | tr , ' '); do
 	./clone-mem -n "$n" >>/tmp/mem.tsv 2>>/tmp/mem.err || st=$?
 done
 echo "=== clone-mem exit $st"
-./setup-threads -T "$4" -n "$5" >/tmp/setup.tsv 2>/tmp/setup.err
-echo "=== setup-threads exit $?"
 for f in bench.tsv bench.err mem.tsv mem.err setup.tsv setup.err; do
 	echo "=== $f"; cat /tmp/$f
 done
