@@ -10,4 +10,8 @@ set -euo pipefail
 
 series=${1:-$REPO_DIR/series}
 tag=$("$REPO_DIR/scripts/base.sh")
-series_from_tree "$TREE_DIR" "$tag" "$series" PATCH
+# The subject prefix ("PATCH v4") is the cover letter's, unless
+# SUBJECT_PREFIX sets a new one.
+prefix=${SUBJECT_PREFIX:-$(sed -n 's/^Subject: \[\(PATCH[^]]*\) 0\/[0-9]*\].*/\1/p' \
+	"$series/0000-cover-letter.patch" 2>/dev/null)}
+series_from_tree "$TREE_DIR" "$tag" "$series" "${prefix:-PATCH}"
