@@ -47,13 +47,13 @@
 struct bench {
 	unsigned int n;
 	int *fds;			/* n dups of one tmpfs file */
-	struct ring src;		/* ring A: the n fds registered */
-	struct ring sparse;		/* a sparse table of n empty slots */
+	struct io_uring src;		/* ring A: the n fds registered */
+	struct io_uring sparse;		/* a sparse table of n empty slots */
 };
 
 /* Per repetition. */
 struct rep {
-	struct ring dst;
+	struct io_uring dst;
 	long long ns;			/* >= 0: the method timed itself */
 };
 
@@ -80,32 +80,35 @@ static int prep_empty(struct bench *b, struct rep *r)
 
 static int prep_sparse(struct bench *b, struct rep *r)
 {
-	return prep_empty(b, r) ?: ring_register_files_sparse(&r->dst, b->n);
+	return prep_empty(b, r) ?:
+	       io_uring_register_files_sparse(&r->dst, b->n);
 }
 
 static int prep_registered(struct bench *b, struct rep *r)
 {
-	return prep_empty(b, r) ?: ring_register_files(&r->dst, b->fds, b->n);
+	return prep_empty(b, r) ?:
+	       io_uring_register_files(&r->dst, b->fds, b->n);
 }
 
 static int prep_cloned(struct bench *b, struct rep *r)
 {
-	return prep_empty(b, r) ?: clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
+	return prep_empty(b, r) ?:
+	       clone_files(&r->dst, b->src.ring_fd, 0, 0, 0, 0);
 }
 
 /* a target deep enough to take one CQE per message of a whole batch */
 static int prep_msg_target(struct bench *b, struct rep *r)
 {
-	int ret = ring_init(&r->dst, b->src.sq_entries, 0);
+	int ret = ring_init(&r->dst, *b->src.sq.kring_entries, 0);
 
-	return ret ?: ring_register_files_sparse(&r->dst, b->n);
+	return ret ?: io_uring_register_files_sparse(&r->dst, b->n);
 }
 
 /* Unregisters first: closing a ring frees its table later, in a kworker. */
 static void rep_cleanup(struct rep *r)
 {
-	if (r->dst.fd >= 0) {
-		ring_unregister_files(&r->dst);
+	if (r->dst.ring_fd >= 0) {
+		io_uring_unregister_files(&r->dst);
 		ring_exit(&r->dst);
 	}
 }
@@ -114,24 +117,24 @@ static void rep_cleanup(struct rep *r)
 
 static int run_clone(struct bench *b, struct rep *r)
 {
-	return clone_files(&r->dst, b->src.fd, 0, 0, 0, 0);
+	return clone_files(&r->dst, b->src.ring_fd, 0, 0, 0, 0);
 }
 
 static int run_clone_empty(struct bench *b, struct rep *r)
 {
-	return clone_files(&r->dst, b->sparse.fd, 0, 0, 0, 0);
+	return clone_files(&r->dst, b->sparse.ring_fd, 0, 0, 0, 0);
 }
 
 static int run_clone_replace(struct bench *b, struct rep *r)
 {
-	return clone_files(&r->dst, b->src.fd,
-				IORING_REGISTER_DST_REPLACE, 0, 0, 0);
+	return clone_files(&r->dst, b->src.ring_fd,
+			   IORING_REGISTER_DST_REPLACE, 0, 0, 0);
 }
 
 /* the second half's first sixteenth, to slot 0 */
 static int run_clone_range16(struct bench *b, struct rep *r)
 {
-	return clone_files(&r->dst, b->src.fd, 0, b->n / 2, 0, b->n / 16);
+	return clone_files(&r->dst, b->src.ring_fd, 0, b->n / 2, 0, b->n / 16);
 }
 
 /*
@@ -140,18 +143,19 @@ static int run_clone_range16(struct bench *b, struct rep *r)
  */
 static int run_replace16(struct bench *b, struct rep *r)
 {
-	return clone_files(&r->dst, b->src.fd, IORING_REGISTER_DST_REPLACE,
+	return clone_files(&r->dst, b->src.ring_fd, IORING_REGISTER_DST_REPLACE,
 			   0, b->n / 2 - 8, 16);
 }
 
 static int run_register(struct bench *b, struct rep *r)
 {
-	return ring_register_files(&r->dst, b->fds, b->n);
+	return io_uring_register_files(&r->dst, b->fds, b->n);
 }
 
 static int run_update_sparse(struct bench *b, struct rep *r)
 {
-	int ret = ring_update_files(&r->dst, 0, b->fds, NULL, b->n);
+	int ret = io_uring_register_files_update_tag(&r->dst, 0, b->fds, NULL,
+						     b->n);
 
 	if (ret < 0)
 		return ret;
@@ -160,7 +164,7 @@ static int run_update_sparse(struct bench *b, struct rep *r)
 
 static int run_unregister(struct bench *b, struct rep *r)
 {
-	return ring_unregister_files(&r->dst);
+	return io_uring_unregister_files(&r->dst);
 }
 
 /*
@@ -170,7 +174,7 @@ static int run_unregister(struct bench *b, struct rep *r)
  */
 static int run_msg_ring(struct bench *b, struct rep *r)
 {
-	struct ring *src = &b->src, *dst = &r->dst;
+	struct io_uring *src = &b->src, *dst = &r->dst;
 	struct io_uring_cqe cqe;
 	struct io_uring_sqe *sqe;
 	unsigned int done, batch, i;
@@ -178,34 +182,33 @@ static int run_msg_ring(struct bench *b, struct rep *r)
 
 	for (done = 0; done < b->n; done += batch) {
 		batch = b->n - done;
-		if (batch > src->sq_entries)
-			batch = src->sq_entries;
+		if (batch > *src->sq.kring_entries)
+			batch = *src->sq.kring_entries;
 		for (i = 0; i < batch; i++) {
-			sqe = ring_get_sqe(src);
+			sqe = io_uring_get_sqe(src);
 			if (!sqe)
 				return -EBUSY;
-			sqe->opcode = IORING_OP_MSG_RING;
-			sqe->fd = dst->fd;
-			sqe->addr = IORING_MSG_SEND_FD;
+			io_uring_prep_rw(IORING_OP_MSG_RING, sqe, dst->ring_fd,
+					 (void *)IORING_MSG_SEND_FD, 0, 0);
 			sqe->addr3 = done + i;		/* A's slot */
 			sqe->file_index = done + i + 1;	/* target slot + 1 */
 			sqe->off = done + i;		/* target's user_data */
 			sqe->user_data = done + i;
 		}
-		ret = ring_submit_and_wait(src, batch);
+		ret = io_uring_submit(src);
 		if (ret < 0)
 			return ret;
 		if (ret != (int)batch)
 			return -EAGAIN;
 		for (i = 0; i < batch; i++) {
-			ret = ring_wait_cqe(src, &cqe);
+			ret = wait_cqe(src, &cqe);
 			if (ret)
 				return ret;
 			if (cqe.res < 0)
 				return cqe.res;
 		}
 		for (i = 0; i < batch; i++) {
-			if (ring_pop_cqe(dst, &cqe))
+			if (peek_cqe(dst, &cqe))
 				return -ENODATA;
 			if (cqe.res < 0)
 				return cqe.res;
@@ -299,7 +302,7 @@ static int measure(struct bench *b, const struct method *m,
 
 	for (i = 0; i < reps; i++) {
 		memset(&r, 0, sizeof(r));
-		r.dst.fd = -1;
+		r.dst.ring_fd = -1;
 		r.ns = -1;
 		ret = m->prep(b, &r);
 		if (ret) {
@@ -362,12 +365,12 @@ static void bench_teardown(struct bench *b)
 {
 	unsigned int i;
 
-	if (b->src.fd >= 0) {
-		ring_unregister_files(&b->src);
+	if (b->src.ring_fd >= 0) {
+		io_uring_unregister_files(&b->src);
 		ring_exit(&b->src);
 	}
-	if (b->sparse.fd >= 0) {
-		ring_unregister_files(&b->sparse);
+	if (b->sparse.ring_fd >= 0) {
+		io_uring_unregister_files(&b->sparse);
 		ring_exit(&b->sparse);
 	}
 	if (b->fds) {
@@ -377,8 +380,8 @@ static void bench_teardown(struct bench *b)
 		free(b->fds);
 	}
 	memset(b, 0, sizeof(*b));
-	b->src.fd = -1;
-	b->sparse.fd = -1;
+	b->src.ring_fd = -1;
+	b->sparse.ring_fd = -1;
 }
 
 /* Returns 0 or -errno; @what tells which step failed. */
@@ -389,8 +392,8 @@ static int bench_setup(struct bench *b, unsigned int n, const char **what)
 	int fd, ret;
 
 	memset(b, 0, sizeof(*b));
-	b->src.fd = -1;
-	b->sparse.fd = -1;
+	b->src.ring_fd = -1;
+	b->sparse.ring_fd = -1;
 	b->n = n;
 	*what = "malloc";
 	b->fds = malloc(n * sizeof(*b->fds));
@@ -423,11 +426,12 @@ static int bench_setup(struct bench *b, unsigned int n, const char **what)
 	if (ret)
 		return ret;
 	*what = "IORING_REGISTER_FILES (ring A)";
-	ret = ring_register_files(&b->src, b->fds, n);
+	ret = io_uring_register_files(&b->src, b->fds, n);
 	if (ret)
 		return ret;
 	*what = "IORING_REGISTER_FILES2 sparse (empty source)";
-	return ring_init(&b->sparse, 8, 0) ?: ring_register_files_sparse(&b->sparse, n);
+	return ring_init(&b->sparse, 8, 0) ?:
+	       io_uring_register_files_sparse(&b->sparse, n);
 }
 
 /* ---- RLIMIT_NOFILE ---- */

@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	long long kern[NR_M][MAX_ROUNDS], freed[NR_M][MAX_ROUNDS];
 	unsigned int n = 65536, rounds = 5, i;
 	int *fds, fd, opt, ret, m, r;
-	struct ring a, b;
+	struct io_uring a, b;
 	struct rlimit rl;
 	char path[64];
 
@@ -233,7 +233,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	ret = ring_init(&a, 8, 0) ?: ring_register_files(&a, fds, n) ?:
+	ret = ring_init(&a, 8, 0) ?: io_uring_register_files(&a, fds, n) ?:
 	      ring_init(&b, 8, 0);
 	if (ret) {
 		fprintf(stderr, "ring setup: %s\n", strerror(-ret));
@@ -249,9 +249,9 @@ int main(int argc, char **argv)
 			if (ret)
 				break;
 			if (m == M_CLONE)
-				ret = clone_files(&b, a.fd, 0, 0, 0, 0);
+				ret = clone_files(&b, a.ring_fd, 0, 0, 0, 0);
 			else if (m == M_REGISTER)
-				ret = ring_register_files(&b, fds, n);
+				ret = io_uring_register_files(&b, fds, n);
 			if (ret) {
 				fprintf(stderr, "%s: %s\n", mnames[m], strerror(-ret));
 				break;
@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 			       after.vmalloc - before.vmalloc, freed[m][r]);
 			print_cache_deltas(mnames[m], n, r, &before, &after);
 			if (m != M_NONE) {
-				ret = ring_unregister_files(&b);
+				ret = io_uring_unregister_files(&b);
 				if (ret) {
 					fprintf(stderr, "unregister: %s\n", strerror(-ret));
 					break;
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 		       (double)median(kern[m], rounds) / n,
 		       (double)median(freed[m], rounds) / n);
 	ring_exit(&b);
-	ring_unregister_files(&a);
+	io_uring_unregister_files(&a);
 	ring_exit(&a);
 	for (i = 0; i < n; i++)
 		close(fds[i]);

@@ -23,7 +23,7 @@
  *
  * Exit: 0 OK, 1 error or mismatch, 2 IORING_REGISTER_CLONE_FILES unsupported.
  *
- * Build: see progs/Makefile (uring.h needs the kselftests' io_uring_util.h)
+ * Build: see progs/Makefile (uring.h needs the patched tree's mini_liburing.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,12 +59,12 @@ static const char *took(char *buf, size_t len, const char *what, double us)
 	return buf;
 }
 static char (*paths)[64];
-static struct ring ring_a, ring_t;
+static struct io_uring ring_a, ring_t;
 static pthread_barrier_t start_barrier;
 
 struct worker {
 	pthread_t thread;
-	struct ring r;		/* (a): created and cloned into by main */
+	struct io_uring r;	/* (a): created and cloned into by main */
 	double clone_us;
 	double register_us;
 	int direct_ret;		/* (b): cloning A straight away */
@@ -104,7 +104,7 @@ static const char *errname(int ret)
 }
 
 /* Reads every slot of @r and compares with the file's contents. */
-static int check_slots(struct ring *r, unsigned int *ok, char *err,
+static int check_slots(struct io_uring *r, unsigned int *ok, char *err,
 		       size_t errlen)
 {
 	char want[MAX_CONTENT], got[MAX_CONTENT];
@@ -135,7 +135,7 @@ static int check_slots(struct ring *r, unsigned int *ok, char *err,
 /* Times @nr_slots files registered the classic way: open, then register. */
 static int time_register(struct worker *w)
 {
-	struct ring reg;
+	struct io_uring reg;
 	unsigned int i;
 	double t0, t1;
 	int *fds, ret;
@@ -163,7 +163,7 @@ static int time_register(struct worker *w)
 		goto out;
 	}
 	t0 = now_us();
-	ret = ring_register_files(&reg, fds, nr_slots);
+	ret = io_uring_register_files(&reg, fds, nr_slots);
 	t1 = now_us();
 	if (ret)
 		snprintf(w->err, sizeof(w->err),
@@ -201,7 +201,7 @@ static void *template_worker_fn(void *arg)
 {
 	struct worker *w = arg;
 	double t0, t1;
-	struct ring r;
+	struct io_uring r;
 	int ret;
 
 	ret = ring_init(&r, 8, SUBMITTER_FLAGS);
@@ -213,7 +213,7 @@ static void *template_worker_fn(void *arg)
 		return NULL;
 	}
 	/* A is the main thread's: refused, and nothing changes */
-	w->direct_ret = clone_files(&r, ring_a.fd, 0, 0, 0, 0);
+	w->direct_ret = clone_files(&r, ring_a.ring_fd, 0, 0, 0, 0);
 	if (w->direct_ret != -EEXIST) {
 		snprintf(w->err, sizeof(w->err),
 			 "cloning A directly: %s, not EEXIST",
@@ -222,7 +222,7 @@ static void *template_worker_fn(void *arg)
 	}
 
 	t0 = now_us();
-	ret = clone_files(&r, ring_t.fd, 0, 0, 0, 0);
+	ret = clone_files(&r, ring_t.ring_fd, 0, 0, 0, 0);
 	t1 = now_us();
 	if (ret) {
 		snprintf(w->err, sizeof(w->err),
@@ -270,7 +270,7 @@ static int setup_ring_a(void)
 		printf("io_uring_setup: %s (%d)\n", strerror(-ret), -ret);
 		return -1;
 	}
-	ret = ring_register_files_sparse(&ring_a, nr_slots);
+	ret = io_uring_register_files_sparse(&ring_a, nr_slots);
 	if (ret) {
 		printf("IORING_REGISTER_FILES2 (sparse, %u slots): %s (%d)\n",
 		       nr_slots, strerror(-ret), -ret);
@@ -285,7 +285,8 @@ static int setup_ring_a(void)
 			       errno);
 			return -1;
 		}
-		ret = ring_update_files(&ring_a, i, &fd, NULL, 1);
+		ret = io_uring_register_files_update_tag(&ring_a, i, &fd, NULL,
+							 1);
 		close(fd);
 		if (ret != 1) {
 			printf("IORING_REGISTER_FILES_UPDATE2 slot %u: %s (%d)\n",
@@ -295,7 +296,7 @@ static int setup_ring_a(void)
 	}
 	/* odd slots: direct descriptors, no normal fd ever exists */
 	for (i = 1; i < nr_slots; i += 2) {
-		ret = ring_open_direct(&ring_a, paths[i], O_RDONLY, i + 1);
+		ret = open_direct(&ring_a, paths[i], O_RDONLY, i + 1);
 		if (ret) {
 			printf("IORING_OP_OPENAT direct into slot %u: %s (%d)\n",
 			       i, strerror(-ret), -ret);
@@ -369,7 +370,7 @@ static int pattern_handed(struct worker *workers)
 			return -1;
 		}
 		t0 = now_us();
-		ret = clone_files(&w->r, ring_a.fd, 0, 0, 0, 0);
+		ret = clone_files(&w->r, ring_a.ring_fd, 0, 0, 0, 0);
 		w->clone_us = now_us() - t0;
 		if (ret) {
 			printf("(a) clone of A into disabled ring %u: %s (%d)\n",
@@ -388,7 +389,7 @@ static int pattern_handed(struct worker *workers)
 	failed = join_workers(workers, "a", true);
 
 	/* each ring is its worker's now, also after the worker exited */
-	ret = clone_files(&workers[0].r, ring_a.fd,
+	ret = clone_files(&workers[0].r, ring_a.ring_fd,
 			  IORING_REGISTER_DST_REPLACE, 0, 0, 0);
 	printf("(a) main cloning A into worker 0's ring once it is enabled: %s%s\n",
 	       errname(ret), ret == -EEXIST ? " (the worker is its submitter)" :
@@ -414,7 +415,7 @@ static int pattern_template(struct worker *workers)
 		return -1;
 	}
 	t0 = now_us();
-	ret = clone_files(&ring_t, ring_a.fd, 0, 0, 0, 0);
+	ret = clone_files(&ring_t, ring_a.ring_fd, 0, 0, 0, 0);
 	t1 = now_us();
 	if (ret) {
 		printf("(b) clone of A into T: %s (%d)\n", strerror(-ret),
@@ -552,13 +553,13 @@ int main(int argc, char **argv)
 	if (check_slots(&ring_a, &ok, err, sizeof(err))) {
 		printf("ring A after the clones: %s\n", err);
 		status = 1;
-	} else if (ring_t.fd >= 0 &&
+	} else if (ring_t.ring_fd >= 0 &&
 		   check_slots(&ring_t, &ok, err, sizeof(err))) {
 		printf("ring T after the clones: %s\n", err);
 		status = 1;
 	} else {
 		printf("after the clones: ring A%s unchanged, read %u files OK\n",
-		       ring_t.fd >= 0 ? " and ring T each" : "", ok);
+		       ring_t.ring_fd >= 0 ? " and ring T each" : "", ok);
 	}
 	printf("demo: %s\n", status ? "FAILED" : "OK");
 out:

@@ -87,7 +87,7 @@ static void pin(int cpu)
 
 struct probe {
 	bool clone;		/* NOP on @ring, else dup()/close() of @fd */
-	struct ring *ring;
+	struct io_uring *ring;
 	int fd;
 	atomic_bool stop;
 	atomic_llong max;	/* longest round trip since the last reset, TSC */
@@ -95,20 +95,20 @@ struct probe {
 	int err;
 };
 
-static int nop_round_trip(struct ring *r)
+static int nop_round_trip(struct io_uring *r)
 {
-	struct io_uring_sqe *sqe = ring_get_sqe(r);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 	struct io_uring_cqe cqe;
 	int ret;
 
 	if (!sqe)
 		return -EBUSY;
-	sqe->opcode = IORING_OP_NOP;
+	io_uring_prep_rw(IORING_OP_NOP, sqe, 0, NULL, 0, 0);
 	sqe->user_data = 1;
-	ret = ring_submit_and_wait(r, 1);
+	ret = io_uring_submit(r);
 	if (ret < 0)
 		return ret;
-	return ring_wait_cqe(r, &cqe);
+	return wait_cqe(r, &cqe);
 }
 
 static void *probe_thread(void *arg)
@@ -163,10 +163,10 @@ static void *unshare_thread(void *arg)
 }
 
 /* one copy; returns how long its call took, in TSC cycles */
-static long long copy_once(bool clone, struct ring *src)
+static long long copy_once(bool clone, struct io_uring *src)
 {
 	struct dup_arg a;
-	struct ring dst;
+	struct io_uring dst;
 	long long c0;
 	pthread_t t;
 	int ret;
@@ -184,17 +184,17 @@ static long long copy_once(bool clone, struct ring *src)
 	if (ret)
 		die("io_uring_setup", -ret);
 	c0 = __rdtsc();
-	ret = clone_files(&dst, src->fd, 0, 0, 0, 0);
+	ret = clone_files(&dst, src->ring_fd, 0, 0, 0, 0);
 	c0 = __rdtsc() - c0;
 	if (ret)
 		die("IORING_REGISTER_CLONE_FILES", -ret);
-	ring_unregister_files(&dst);
+	io_uring_unregister_files(&dst);
 	ring_exit(&dst);
 	return c0;
 }
 
 static void measure(bool clone, unsigned int n, unsigned int copies,
-		    struct ring *src, int fd)
+		    struct io_uring *src, int fd)
 {
 	struct probe p = { .clone = clone, .ring = src, .fd = fd };
 	long long base, hold = -1, call = -1, max, c, t0;
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	char *size_arg = def_sizes, *tok;
 	struct rlimit rl;
 	int opt, fd, *fds;
-	struct ring src;
+	struct io_uring src;
 
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
 		if (opt == 'n')
@@ -288,7 +288,8 @@ int main(int argc, char **argv)
 			if (fds[j] < 0)
 				die("dup", errno);
 		}
-		if (ring_init(&src, 8, 0) || ring_register_files(&src, fds, n))
+		if (ring_init(&src, 8, 0) ||
+		    io_uring_register_files(&src, fds, n))
 			die("ring A", EINVAL);
 		measure(true, n, copies, &src, fd);
 		ring_exit(&src);

@@ -23,7 +23,7 @@
  * stderr: progress.
  * Exit: 0 OK, 1 error or a wrong slot, 2 no IORING_REGISTER_CLONE_FILES.
  *
- * Build: see progs/Makefile (uring.h needs the kselftests' io_uring_util.h)
+ * Build: see progs/Makefile (uring.h needs the patched tree's mini_liburing.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,12 +53,12 @@ static const char *const method_name[NR_METHODS] = {
 
 static unsigned int nr_files, nr_workers;
 static int *fds;
-static struct ring src;
+static struct io_uring src;
 
 struct worker {
 	pthread_t thread;
 	enum method m;
-	struct ring r;
+	struct io_uring r;
 	long long done_ns;	/* clone, register: when its table was complete */
 	int err;
 };
@@ -76,13 +76,13 @@ static void *worker_fn(void *p)
 	if (!ret) {
 		switch (w->m) {
 		case M_CLONE:
-			ret = clone_files(&w->r, src.fd, 0, 0, 0, 0);
+			ret = clone_files(&w->r, src.ring_fd, 0, 0, 0, 0);
 			break;
 		case M_REGISTER:
-			ret = ring_register_files(&w->r, fds, nr_files);
+			ret = io_uring_register_files(&w->r, fds, nr_files);
 			break;
 		case M_MSG_RING:
-			ret = ring_register_files_sparse(&w->r, nr_files);
+			ret = io_uring_register_files_sparse(&w->r, nr_files);
 			break;
 		default:
 			ret = -EINVAL;
@@ -108,26 +108,27 @@ static int send_all(void)
 			return workers[t].err;
 		for (done = 0; done < nr_files; done += batch) {
 			batch = nr_files - done;
-			if (batch > src.sq_entries)
-				batch = src.sq_entries;
+			if (batch > *src.sq.kring_entries)
+				batch = *src.sq.kring_entries;
 			for (i = 0; i < batch; i++) {
-				sqe = ring_get_sqe(&src);
+				sqe = io_uring_get_sqe(&src);
 				if (!sqe)
 					return -EBUSY;
-				sqe->opcode = IORING_OP_MSG_RING;
-				sqe->fd = workers[t].r.fd;
-				sqe->addr = IORING_MSG_SEND_FD;
+				io_uring_prep_rw(IORING_OP_MSG_RING, sqe,
+						 workers[t].r.ring_fd,
+						 (void *)IORING_MSG_SEND_FD,
+						 0, 0);
 				sqe->addr3 = done + i;		/* S's slot */
 				sqe->file_index = done + i + 1;	/* slot + 1 */
 				sqe->msg_ring_flags = IORING_MSG_RING_CQE_SKIP;
 			}
-			ret = ring_submit_and_wait(&src, batch);
+			ret = io_uring_submit(&src);
 			if (ret < 0)
 				return ret;
 			if (ret != (int)batch)
 				return -EAGAIN;
 			for (i = 0; i < batch; i++) {
-				ret = ring_wait_cqe(&src, &cqe);
+				ret = wait_cqe(&src, &cqe);
 				if (ret)
 					return ret;
 				if (cqe.res < 0)
@@ -139,7 +140,7 @@ static int send_all(void)
 }
 
 /* Reads three slots of @r through the fixed table. */
-static int check_table(struct ring *r)
+static int check_table(struct io_uring *r)
 {
 	unsigned int slots[3] = { 0, nr_files / 2, nr_files - 1 };
 	char buf[64];
@@ -193,7 +194,7 @@ static long long run_once(enum method m)
 	for (t = 0; t < nr_workers; t++) {
 		if (!ret)
 			ret = check_table(&workers[t].r);
-		ring_unregister_files(&workers[t].r);
+		io_uring_unregister_files(&workers[t].r);
 		ring_exit(&workers[t].r);
 	}
 	pthread_barrier_destroy(&start);
@@ -226,14 +227,14 @@ static int setup_files(unsigned int n)
 			return -errno;
 	}
 	ret = ring_init(&src, SRC_SQ, 0);
-	return ret ?: ring_register_files(&src, fds, n);
+	return ret ?: io_uring_register_files(&src, fds, n);
 }
 
 static void teardown_files(unsigned int n)
 {
 	unsigned int i;
 
-	ring_unregister_files(&src);
+	io_uring_unregister_files(&src);
 	ring_exit(&src);
 	for (i = 0; i < n; i++)
 		close(fds[i]);

@@ -13,4 +13,4 @@ hdrs=$BUILD_DIR/$flavour/usr/include
 out=$BUILD_DIR/progs
 [ "$flavour" = debug ] || out=$BUILD_DIR/progs-$flavour
 mkdir -p "$out"
-make -s -C "$REPO_DIR/progs" OUT="$out" HDRS="$hdrs" UTIL="$(selftests_util_dir "$out")"
+make -s -C "$REPO_DIR/progs" OUT="$out" HDRS="$hdrs" TOOLS_INC="$(mini_liburing_dir "$out")"

@@ -12,10 +12,10 @@ hdrs=$BUILD_DIR/debug/usr/include
 out=$BUILD_DIR/stress
 [ -d "$hdrs/linux" ] || die "no headers in $hdrs: build the debug kernel first"
 mkdir -p "$out"
-util=$(selftests_util_dir "$out")
+tools_inc=$(mini_liburing_dir "$out")
 
 stage "building the stress programs into $out"
-make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs" UTIL="$util"
+make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs" TOOLS_INC="$tools_inc"
 
 # The guest side: each program's output goes to the console as it runs;
 # its closing line is summed.

@@ -382,19 +382,22 @@ ensure_packages() {
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Print a directory holding the io_uring kselftests' io_uring_util.h (the
-# raw-syscall ring helpers that progs/ and stress/ build on): the tree's,
-# or, while the tree is checked out elsewhere (the base, for a baseline
-# build), a copy from the series branch under $1.
-# usage: selftests_util_dir SCRATCH-DIR
-selftests_util_dir() {
-	local util=$TREE_DIR/tools/testing/selftests/io_uring
-	if [ ! -e "$util/io_uring_util.h" ]; then
-		util=$1/include
-		mkdir -p "$util"
-		git -C "$TREE_DIR" show work:tools/testing/selftests/io_uring/io_uring_util.h \
-			>"$util/io_uring_util.h" ||
-			die "no io_uring_util.h in $TREE_DIR (make tree)"
+# Print the directory to put after the uapi headers with -isystem so that
+# <io_uring/mini_liburing.h> (the raw-syscall ring helpers of the io_uring
+# kselftests, which progs/ and stress/ build on) is found: the tree's
+# tools/include, or, while the tree is checked out elsewhere (the base, for
+# a baseline build), a copy of the header from the series branch under $1.
+# usage: mini_liburing_dir SCRATCH-DIR
+mini_liburing_dir() {
+	local inc=$TREE_DIR/tools/include
+	local hdr=tools/include/io_uring/mini_liburing.h
+	# the base has a mini_liburing.h too, without the file registration
+	if [ "$(git -C "$TREE_DIR" rev-parse HEAD 2>/dev/null)" != \
+	     "$(git -C "$TREE_DIR" rev-parse work 2>/dev/null)" ]; then
+		inc=$1/include
+		mkdir -p "$inc/io_uring"
+		git -C "$TREE_DIR" show "work:$hdr" >"$inc/io_uring/mini_liburing.h" ||
+			die "no $hdr on the work branch of $TREE_DIR (make tree)"
 	fi
-	echo "$util"
+	echo "$inc"
 }

@@ -27,9 +27,9 @@ hdrs=$BUILD_DIR/fuzz-headers
 mkdir -p "$out"
 # The uapi headers of the patched tree; headers_install needs no .config.
 make -s -C "$TREE_DIR" O="$hdrs" headers_install
-util=$(selftests_util_dir "$out")
+tools_inc=$(mini_liburing_dir "$out")
 stage "building the fuzzers into $out"
-make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs/usr/include" UTIL="$util" \
+make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$hdrs/usr/include" TOOLS_INC="$tools_inc" \
 	"$out/fuzz" "$out/fuzz-mt" "$out/limits"
 
 cat >"$out/run-fuzz.sh" <<GUEST

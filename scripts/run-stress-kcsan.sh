@@ -17,9 +17,9 @@ secs=${1:-20}
 kout=$BUILD_DIR/kcsan
 out=$BUILD_DIR/stress-kcsan
 mkdir -p "$out" "$CACHE_DIR/logs"
-util=$(selftests_util_dir "$out")
+tools_inc=$(mini_liburing_dir "$out")
 stage "building the race program into $out"
-make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$kout/usr/include" UTIL="$util" "$out/races"
+make -s -C "$REPO_DIR/stress" OUT="$out" HDRS="$kout/usr/include" TOOLS_INC="$tools_inc" "$out/races"
 
 syms=$CACHE_DIR/logs/kcsan-io_uring.syms
 nm --defined-only "$kout"/io_uring/*.o | awk '$2 ~ /^[tT]$/ { print $3 }' |

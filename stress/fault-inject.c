@@ -329,7 +329,7 @@ struct outcome {
 	int vtables;		/* vmalloc'd tables it added, -1: not watched */
 };
 
-static void inject(struct ring *dst, int src_fd, unsigned int flags,
+static void inject(struct io_uring *dst, int src_fd, unsigned int flags,
 		   unsigned int src_off, unsigned int dst_off, unsigned int nr,
 		   unsigned int n, bool watch, struct outcome *o)
 {
@@ -507,7 +507,7 @@ static unsigned int occupied(const struct layout *l, unsigned int off,
 	return n;
 }
 
-static void make_dst(struct ring *dst, struct layout *l,
+static void make_dst(struct io_uring *dst, struct layout *l,
 		     const struct variant *v, const struct tfiles *tf)
 {
 	CHECK_EQ(0, ring_init(dst, 64, 0));	/* room for 64 tag CQEs */
@@ -518,8 +518,8 @@ static void make_dst(struct ring *dst, struct layout *l,
 		/* leaves v->warm nodes in the ring's node cache */
 		for (i = 0; i < v->warm; i++)
 			fds[i] = tf->fd[i];
-		CHECK_EQ(0, ring_register_files(dst, fds, v->warm));
-		CHECK_EQ(0, ring_unregister_files(dst));
+		CHECK_EQ(0, io_uring_register_files(dst, fds, v->warm));
+		CHECK_EQ(0, io_uring_unregister_files(dst));
 		expect_no_cqe(dst);
 	}
 	dst_layout(l, v->dst_nr, v->self);
@@ -527,15 +527,15 @@ static void make_dst(struct ring *dst, struct layout *l,
 		return;
 	register_layout(dst, tf, l);
 	if (v->range_len) {
-		CHECK_EQ(0, ring_file_alloc_range(dst, v->range_off,
-						  v->range_len));
+		CHECK_EQ(0, io_uring_register_file_alloc_range(dst,
+				v->range_off, v->range_len));
 		l->alloc_start = v->range_off;
 		l->alloc_end = v->range_off + v->range_len;
 	}
 }
 
 /* @dst is as in @l; destructive: ends with its table unregistered. */
-static void check_dst(struct ring *dst, const struct layout *l,
+static void check_dst(struct io_uring *dst, const struct layout *l,
 		      const struct tfiles *tf)
 {
 	expect_no_cqe(dst);
@@ -546,7 +546,7 @@ static void check_dst(struct ring *dst, const struct layout *l,
 		unregister_expect_tags(dst, l);
 }
 
-static void check_src(struct ring *src, const struct layout *l)
+static void check_src(struct io_uring *src, const struct layout *l)
 {
 	expect_no_cqe(src);
 	check_layout(src, l);
@@ -558,7 +558,7 @@ static void run_variant(void *arg)
 	const struct variant *v = run->v;
 	unsigned int n, nr, nodes, cached, enomem = 0, absorbed = 0;
 	struct layout sl, dl, want;
-	struct ring src, dst;
+	struct io_uring src, dst;
 	__u64 replaced[MAX_SLOTS];
 	struct outcome o;
 	struct tfiles tf;
@@ -603,8 +603,8 @@ static void run_variant(void *arg)
 		layout_clone(&want, v->self ? &dl : &sl, v->src_off,
 			     v->dst_off, v->nr, replaced, &nr_replaced);
 
-		inject(&dst, v->self ? dst.fd : src.fd, v->flags, v->src_off,
-		       v->dst_off, v->nr, n, false, &o);
+		inject(&dst, v->self ? dst.ring_fd : src.ring_fd, v->flags,
+		       v->src_off, v->dst_off, v->nr, n, false, &o);
 		k = check_outcome(run->mode, &m, n, &o);
 		if (k == P_ENOMEM) {
 			enomem++;
@@ -640,7 +640,7 @@ static void run_variant(void *arg)
 struct big {
 	const struct big_variant *b;
 	struct tfiles tf;
-	struct ring src;
+	struct io_uring src;
 	struct layout sl;		/* the source if it has 64 slots */
 	struct layout dl;		/* the destination before the clone */
 	unsigned int nr, end;		/* cloned slots, dst_off + nr */
@@ -720,7 +720,7 @@ static void big_setup(struct big *g, const struct big_variant *b)
 			fds[i] = f == EMPTY ? -1 : f == SENTINEL ?
 				 g->sp[1] : g->tf.fd[f];
 		}
-		CHECK_EQ(0, ring_register_files(&g->src, fds, b->src_nr));
+		CHECK_EQ(0, io_uring_register_files(&g->src, fds, b->src_nr));
 		free(fds);
 	}
 	close(g->sp[1]);	/* only the tables hold the write end now */
@@ -749,7 +749,7 @@ static void big_teardown(struct big *g)
 	if (g->b->src_nr == NSLOTS) {
 		unregister_expect_tags(&g->src, &g->sl);
 	} else {
-		CHECK_EQ(0, ring_unregister_files(&g->src));
+		CHECK_EQ(0, io_uring_unregister_files(&g->src));
 		expect_no_cqe(&g->src);
 	}
 	ring_exit(&g->src);
@@ -760,7 +760,7 @@ static void big_teardown(struct big *g)
 	free(g->ssamples);
 }
 
-static void big_make_dst(struct big *g, struct ring *dst, struct layout *dl)
+static void big_make_dst(struct big *g, struct io_uring *dst, struct layout *dl)
 {
 	CHECK_EQ(0, ring_init(dst, 64, 0));
 	*dl = g->dl;
@@ -789,7 +789,7 @@ static void big_check_src(struct big *g)
 }
 
 /* The clone succeeded: @dst is the grown table; destructive. */
-static void big_check_dst(struct big *g, struct ring *dst)
+static void big_check_dst(struct big *g, struct io_uring *dst)
 {
 	__u64 tags[MAX_SLOTS];
 	unsigned int i, d;
@@ -816,11 +816,11 @@ static void big_check_dst(struct big *g, struct ring *dst)
 			want = d;
 			break;
 		}
-	got = ring_open_direct(dst, g->tf.path[0], O_RDONLY,
-			       IORING_FILE_INDEX_ALLOC);
+	got = open_direct(dst, g->tf.path[0], O_RDONLY,
+			  IORING_FILE_INDEX_ALLOC);
 	CHECK_EQ(want, got);
 	CHECK_EQ(0, slot_file(dst, got));
-	CHECK_EQ(0, ring_close_direct(dst, got));
+	CHECK_EQ(0, close_direct(dst, got));
 	expect_no_cqe(dst);
 	/* the kept slots still carry their tags */
 	n = 0;
@@ -828,7 +828,7 @@ static void big_check_dst(struct big *g, struct ring *dst)
 		if ((d < g->b->dst_off || d >= g->end) &&
 		    g->dl.file[d] != EMPTY && g->dl.tag[d])
 			tags[n++] = g->dl.tag[d];
-	CHECK_EQ(0, ring_unregister_files(dst));
+	CHECK_EQ(0, io_uring_unregister_files(dst));
 	expect_tags(dst, tags, n);
 }
 
@@ -878,13 +878,13 @@ static void run_big(void *arg)
 		/* in the any-cache pass the end can lie further: probe it */
 		unsigned int n = i < nr_pts ? pts[i] : 1U << 24;
 		struct layout dl;
-		struct ring dst;
+		struct io_uring dst;
 		enum kind k;
 
 		CTX("%s, failing allocation %u", b->name, n);
 		big_make_dst(&g, &dst, &dl);
-		inject(&dst, g.src.fd, IORING_REGISTER_DST_REPLACE, b->src_off,
-		       b->dst_off, b->nr, n, true, &o);
+		inject(&dst, g.src.ring_fd, IORING_REGISTER_DST_REPLACE,
+		       b->src_off, b->dst_off, b->nr, n, true, &o);
 		k = check_outcome(run->mode, &m, n, &o);
 		if (k == P_NONE)
 			points = n - o.left;
@@ -966,7 +966,7 @@ static void run_chain(void *arg)
 		size_t space = 1;
 		char buf[32];
 		struct layout dl;
-		struct ring dst;
+		struct io_uring dst;
 		int before, ret, vt;
 		long times;
 		bool fires = k <= after;
@@ -985,8 +985,9 @@ static void run_chain(void *arg)
 		set_make_it_fail(mif, true);
 		/* the second point: the slot array's kmalloc comes first */
 		set_fail_nth(2);
-		ret = clone_files(&dst, g.src.fd, IORING_REGISTER_DST_REPLACE,
-				  b->src_off, b->dst_off, b->nr);
+		ret = clone_files(&dst, g.src.ring_fd,
+				  IORING_REGISTER_DST_REPLACE, b->src_off,
+				  b->dst_off, b->nr);
 		left = get_fail_nth();
 		if (left)
 			set_fail_nth(0);
@@ -1089,35 +1090,29 @@ static void failslab_reset(void)
 #define NBUFS		4
 #define BUF_LEN		4096
 
-static int clone_bufs(struct ring *dst, int src_fd, unsigned int flags)
+static int clone_bufs(struct io_uring *dst, int src_fd, unsigned int flags)
 {
-	struct io_uring_clone_buffers arg = { .src_fd = src_fd, .flags = flags };
-
-	return ring_register(dst, IORING_REGISTER_CLONE_BUFFERS, &arg, 1);
+	return clone_rsrc(dst, IORING_REGISTER_CLONE_BUFFERS, src_fd, flags,
+			  0, 0, 0);
 }
 
 /* READ_FIXED of @len bytes of @fd into buffer @idx at @addr: res. */
-static int read_fixed(struct ring *r, int fd, unsigned int idx, void *addr,
+static int read_fixed(struct io_uring *r, int fd, unsigned int idx, void *addr,
 		      unsigned int len)
 {
-	struct io_uring_sqe *sqe = ring_get_sqe(r);
+	struct io_uring_sqe *sqe = prep_sqe(r, IORING_OP_READ_FIXED, fd, addr,
+					    len, 0);
 
 	CHECK(sqe != NULL);
-	sqe->opcode = IORING_OP_READ_FIXED;
-	sqe->fd = fd;
-	sqe->addr = (uintptr_t)addr;
-	sqe->len = len;
-	sqe->off = 0;
 	sqe->buf_index = idx;
-	sqe->user_data = RING_RW_USER_DATA;
-	return ring_complete(r, RING_RW_USER_DATA);
+	return wait_res(r, HELPER_USER_DATA);
 }
 
 /*
  * @r's buffer table is @nr buffers of @bufs: each reads @fd's first bytes
  * into itself, and the slot after the last is no buffer.
  */
-static void check_buffers(struct ring *r, char (*bufs)[BUF_LEN],
+static void check_buffers(struct io_uring *r, char (*bufs)[BUF_LEN],
 			  unsigned int nr, int fd, char fill)
 {
 	unsigned int i;
@@ -1143,7 +1138,7 @@ static void run_buffers(void *arg)
 	static char own[2][BUF_LEN] __attribute__((aligned(4096)));
 	struct iovec iov[NBUFS];
 	unsigned int i, n, pass, enomem;
-	struct ring src, dst;
+	struct io_uring src, dst;
 	char path[] = "/tmp/fault-inject-buf.XXXXXX";
 	char data[64];
 	int fd, ret, left;
@@ -1173,7 +1168,7 @@ static void run_buffers(void *arg)
 					IORING_REGISTER_BUFFERS, iov, 2));
 			}
 			set_fail_nth(n);
-			ret = clone_bufs(&dst, src.fd,
+			ret = clone_bufs(&dst, src.ring_fd,
 				pass ? IORING_REGISTER_DST_REPLACE : 0);
 			left = get_fail_nth();
 			if (left)
@@ -1240,7 +1235,7 @@ static void run_pass(enum mode mode)
 
 int main(int argc, char **argv)
 {
-	struct ring r;
+	struct io_uring r;
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

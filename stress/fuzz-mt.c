@@ -91,12 +91,12 @@ enum { ST_FULL, ST_TAGGED, ST_SI, ST_RESTRICTED, NSTABLE };
 
 struct shared {
 	int fd;			/* published (__atomic), may be stale */
-	struct ring ring;	/* the churner's */
+	struct io_uring ring;	/* the churner's */
 };
 
 struct stable {
 	const char *name;
-	struct ring ring;
+	struct io_uring ring;
 	struct table t;
 };
 
@@ -129,7 +129,7 @@ struct end {
 
 struct mcall {
 	struct end dst, src;
-	struct io_uring_clone_files cf;
+	struct io_uring_clone_buffers cf;
 	unsigned int nr_args;
 	enum arg_kind arg;
 };
@@ -141,7 +141,7 @@ static void end_stable(struct end *e, unsigned int k, int idx)
 			   .restricted = k == ST_RESTRICTED,
 			   .t = &stable[k].t };
 	e->reg = idx >= 0;
-	e->fd = e->reg ? (__u32)idx : (__u32)stable[k].ring.fd;
+	e->fd = e->reg ? (__u32)idx : (__u32)stable[k].ring.ring_fd;
 }
 
 /* The churner's view: it opens and closes them, so it knows each one. */
@@ -152,7 +152,7 @@ static void end_shared_known(struct end *e, unsigned int k)
 	};
 
 	*e = (struct end){ .what = k < SH_PLAIN ? names[k] : "shared ring",
-			   .fd = shared[k].ring.fd, .id = k,
+			   .fd = shared[k].ring.ring_fd, .id = k,
 			   .restricted = k == SH_RESTRICTED };
 }
 
@@ -211,7 +211,7 @@ static void end_bad(struct end *e, bool reg, bool dst, int empty_idx)
  */
 static unsigned int allowed(const struct mcall *c)
 {
-	const struct io_uring_clone_files *cf = &c->cf;
+	const struct io_uring_clone_buffers *cf = &c->cf;
 	const struct end *d = &c->dst, *s = &c->src;
 	unsigned int m = 0, n = 0;
 	__u32 end;
@@ -300,7 +300,7 @@ static void roll_range(struct mcall *c)
 		   FUZZ_NOFILE, FUZZ_NOFILE);
 }
 
-static int mcall_do(const struct mcall *c, struct io_uring_clone_files *buf,
+static int mcall_do(const struct mcall *c, struct io_uring_clone_buffers *buf,
 		    const struct arg_area *area)
 {
 	unsigned int op = IORING_REGISTER_CLONE_FILES;
@@ -328,7 +328,7 @@ static void check_result(const char *who, unsigned long i,
 {
 	static const char *const args[] = { "valid", "NULL", "unmapped",
 					    "crossing into unmapped" };
-	const struct io_uring_clone_files *cf = &c->cf;
+	const struct io_uring_clone_buffers *cf = &c->cf;
 	char dt[32], st[32], want[200];
 	int k = result_index(ret);
 
@@ -349,14 +349,11 @@ static void check_result(const char *who, unsigned long i,
 	       "a result the call does not allow");
 }
 
-/* Closes a ring; the close itself must succeed. */
-static void ring_close_checked(struct ring *r)
+/* Closes a ring, whose fd must still be open. */
+static void ring_close_checked(struct io_uring *r)
 {
-	int fd = r->fd;
-
-	r->fd = -1;
-	ring_exit(r);	/* the mappings */
-	CHECK_EQ(0, close(fd));
+	CHECK(fcntl(r->ring_fd, F_GETFD) >= 0);
+	ring_exit(r);
 }
 
 /* ---- the updater's and the churner's table changes ---- */
@@ -368,20 +365,22 @@ static void ring_close_checked(struct ring *r)
  */
 static int shared_register(struct table *scratch, int fd, unsigned int *mask)
 {
-	struct ring r = { .fd = fd };	/* the helpers use only the fd */
+	/* the helpers use only the fd */
+	struct io_uring r = { .ring_fd = fd };
 	unsigned int state = 1 + rnd(3), nr;
 	int fds[64];
 
 	*mask |= rbit(0) | rbit(-EBUSY) | rbit(-ENOMEM);
 	if (!rnd(32)) {
 		*mask = (*mask & ~rbit(0)) | rbit(-EMFILE);
-		return ring_register_files_sparse(&r, FUZZ_NOFILE + 1 + rnd(8));
+		return io_uring_register_files_sparse(&r,
+						      FUZZ_NOFILE + 1 + rnd(8));
 	}
 	nr = table_roll_layout(scratch, &tf, NFILES, state,
 			       TAG_SHARED | (__u64)rnd(1U << 16) << 16, fds);
 	if (state == 1)
-		return ring_register_files_sparse(&r, nr);
-	return ring_register_files_tags(&r, fds, scratch->tag, nr);
+		return io_uring_register_files_sparse(&r, nr);
+	return io_uring_register_files_tags(&r, fds, scratch->tag, nr);
 }
 
 /*
@@ -391,7 +390,7 @@ static int shared_register(struct table *scratch, int fd, unsigned int *mask)
  */
 static int update_slots(int fd, unsigned int *mask)
 {
-	struct ring r = { .fd = fd };
+	struct io_uring r = { .ring_fd = fd };
 	unsigned int nr = 1 + rnd(4), off, i;
 	__u64 tags[4];
 	int fds[4], ret;
@@ -402,7 +401,7 @@ static int update_slots(int fd, unsigned int *mask)
 		case 0: fds[i] = -1; break;
 		case 1: fds[i] = IORING_REGISTER_FILES_SKIP; break;
 		case 2: fds[i] = tf.sentinel; break;
-		case 3: fds[i] = stable[rnd(NSTABLE)].ring.fd; break;
+		case 3: fds[i] = stable[rnd(NSTABLE)].ring.ring_fd; break;
 		case 4: fds[i] = CLOSED_FD; break;
 		default: fds[i] = tf.fd[rnd(NFILES)];
 		}
@@ -411,7 +410,7 @@ static int update_slots(int fd, unsigned int *mask)
 		if (!rnd(50))
 			tags[i] = TAG_SHARED | 1;
 	}
-	ret = ring_update_files(&r, off, fds, tags, nr);
+	ret = io_uring_register_files_update_tag(&r, off, fds, tags, nr);
 	*mask |= rbit(-ENXIO) | rbit(-EINVAL) | rbit(-EOVERFLOW) |
 		 rbit(-EBADF) | rbit(-ENOMEM);
 	if (ret > 0) {
@@ -433,13 +432,13 @@ static void table_op(struct table *scratch, int fd, bool known,
 {
 	unsigned int mask = known ? 0 : rbit(-EBADF) | rbit(-EOPNOTSUPP) |
 					rbit(-EEXIST);
-	struct ring r = { .fd = fd };
+	struct io_uring r = { .ring_fd = fd };
 	unsigned int op = rnd(10);
 	int ret, k;
 
 	CTX("%s: table change %u on fd %d", who, op, fd);
 	if (op == 0) {
-		ret = ring_unregister_files(&r);
+		ret = io_uring_unregister_files(&r);
 		mask |= rbit(0) | rbit(-ENXIO);
 	} else if (op < 3) {
 		ret = shared_register(scratch, fd, &mask);
@@ -458,7 +457,7 @@ static void table_op(struct table *scratch, int fd, bool known,
 struct churner {
 	struct table scratch;
 	struct arg_area area;
-	struct io_uring_clone_files *buf;
+	struct io_uring_clone_buffers *buf;
 	struct errno_mix mix, ops;	/* its clones; its table changes */
 	unsigned long replaced, tags;
 };
@@ -476,12 +475,12 @@ static void shared_create(struct churner *ch, unsigned int k)
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 		IORING_SETUP_R_DISABLED,
 	};
-	struct ring *r = &shared[k].ring;
+	struct io_uring *r = &shared[k].ring;
 	unsigned int mask = 0;
 	int ret;
 
 	CHECK_EQ(0, ring_init(r, 64, k < SH_PLAIN ? flags[k] : 0));
-	ret = shared_register(&ch->scratch, r->fd, &mask);
+	ret = shared_register(&ch->scratch, r->ring_fd, &mask);
 	CHECK(ret == 0 || ret == -EBUSY || ret == -EMFILE);
 	if (k == SH_RESTRICTED) {
 		CHECK_EQ(0, ring_register(r, IORING_REGISTER_RESTRICTIONS,
@@ -490,7 +489,7 @@ static void shared_create(struct churner *ch, unsigned int k)
 		CHECK_EQ(0, ring_register(r, IORING_REGISTER_ENABLE_RINGS,
 					  NULL, 0));
 	}
-	__atomic_store_n(&shared[k].fd, r->fd, __ATOMIC_RELAXED);
+	__atomic_store_n(&shared[k].fd, r->ring_fd, __ATOMIC_RELAXED);
 }
 
 /*
@@ -505,11 +504,12 @@ static void drain_shared(struct churner *ch)
 	int ret;
 
 	for (k = 0; k < NSHARED; k++) {
-		struct ring *r = &shared[k].ring;
+		struct io_uring *r = &shared[k].ring;
 
-		ret = sys_io_uring_enter(r->fd, 0, 0, IORING_ENTER_GETEVENTS);
-		CHECK(ret >= 0 || ret == -EINTR);
-		while (!ring_pop_cqe(r, &cqe)) {
+		ret = io_uring_enter(r->ring_fd, 0, 0, IORING_ENTER_GETEVENTS,
+				     NULL);
+		CHECK(ret >= 0 || errno == EINTR);
+		while (!peek_cqe(r, &cqe)) {
 			if (cqe.res || (cqe.user_data & TAG_WHO) != TAG_SHARED)
 				die_at(__FILE__, __LINE__, "shared ring %u: "
 				       "CQE 0x%llx, res %d", k,
@@ -584,7 +584,7 @@ static void *churner_fn(void *arg)
 			break;
 		case 7: case 8:
 			/* only its submitter may change this one */
-			table_op(&ch->scratch, shared[SH_SI].ring.fd, true,
+			table_op(&ch->scratch, shared[SH_SI].ring.ring_fd, true,
 				 &ch->ops, "churner");
 			break;
 		default:
@@ -624,12 +624,12 @@ static void *updater_fn(void *arg)
 struct fuzzer {
 	int id;
 	pthread_t thread;
-	struct ring own;	/* no other thread reaches it */
+	struct io_uring own;	/* no other thread reaches it */
 	struct table t;		/* its model */
 	int idx_own, idx_stable[NSTABLE], idx_shared[NSHARED], idx_empty;
 	bool shared_live[NSHARED];	/* the index holds a ring */
 	struct arg_area area;
-	struct io_uring_clone_files *buf;
+	struct io_uring_clone_buffers *buf;
 	struct errno_mix mix;
 	unsigned long calls, exact, changing, probes, self, reads, full;
 	unsigned long resets, rereg, rereg_closed;
@@ -639,7 +639,7 @@ static void end_own(struct fuzzer *f, struct end *e, bool reg)
 {
 	*e = (struct end){ .what = "own ring", .id = OWN_ID(f->id),
 			   .t = &f->t, .reg = reg };
-	e->fd = reg ? (__u32)f->idx_own : (__u32)f->own.fd;
+	e->fd = reg ? (__u32)f->idx_own : (__u32)f->own.ring_fd;
 }
 
 /* A shared ring: its published number, or this thread's index of it. */
@@ -713,19 +713,20 @@ static void fuzzer_roll(struct fuzzer *f, struct mcall *c)
 }
 
 /* The size of @r's table, found with SKIP updates, which change nothing. */
-static unsigned int probe_size(struct ring *r)
+static unsigned int probe_size(struct io_uring *r)
 {
 	int skip = IORING_REGISTER_FILES_SKIP, ret;
 	unsigned int lo = 1, hi = FUZZ_NOFILE, mid;
 
-	ret = ring_update_files(r, 0, &skip, NULL, 1);
+	ret = io_uring_register_files_update_tag(r, 0, &skip, NULL, 1);
 	if (ret == -ENXIO)
 		return 0;
 	CHECK_EQ(1, ret);
 	/* the size is in [lo, hi] */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		ret = ring_update_files(r, mid, &skip, NULL, 1);
+		ret = io_uring_register_files_update_tag(r, mid, &skip, NULL,
+							 1);
 		if (ret == 1) {
 			lo = mid + 1;
 		} else {
@@ -743,7 +744,7 @@ static unsigned int probe_size(struct ring *r)
  */
 static void own_apply(struct fuzzer *f, const struct mcall *c)
 {
-	const struct io_uring_clone_files *cf = &c->cf;
+	const struct io_uring_clone_buffers *cf = &c->cf;
 	struct table *st = c->src.t;	/* NULL: a shared ring */
 	unsigned int n, i;
 	__u64 tags[64];
@@ -832,9 +833,9 @@ static void fuzzer_setup(struct fuzzer *f)
 	arg_area_init(&f->area);
 	f->buf = malloc(sizeof(*f->buf));
 	CHECK(f->buf != NULL);
-	f->idx_own = register_index(f, f->own.fd);
+	f->idx_own = register_index(f, f->own.ring_fd);
 	for (k = 0; k < NSTABLE; k++)
-		f->idx_stable[k] = register_index(f, stable[k].ring.fd);
+		f->idx_stable[k] = register_index(f, stable[k].ring.ring_fd);
 	for (k = 0; k < NSHARED; k++) {
 		f->idx_shared[k] = register_index(f, shared[k].fd);
 		f->shared_live[k] = true;

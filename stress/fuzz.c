@@ -75,7 +75,7 @@ struct rmodel {
 struct fring {
 	const char *name;
 	int fd;
-	struct ring *ring;	/* ours: destinations R0, R1, R2, or NULL */
+	struct io_uring *ring;	/* ours: destinations R0, R1, R2, or NULL */
 	bool submitter_elsewhere;	/* SINGLE_ISSUER, not our task's */
 	struct rmodel res;
 	int reg_idx;		/* registered ring index of this task, or -1 */
@@ -83,7 +83,7 @@ struct fring {
 };
 
 static struct fring rings[NRINGS];
-static struct ring r0, r1, r2, thread_si, disabled_si;
+static struct io_uring r0, r1, r2, thread_si, disabled_si;
 static struct tfiles tf;
 static struct arg_area area;	/* arguments that cannot be read */
 
@@ -123,7 +123,7 @@ static struct owner_child foreign;
 /* Child: a SINGLE_ISSUER and a plain ring with tables; lives until EOF. */
 static int foreign_child(void *arg, int report, int sync)
 {
-	struct ring si, plain;
+	struct io_uring si, plain;
 	int fds[8], i, ret = 0;
 	char c;
 
@@ -131,11 +131,11 @@ static int foreign_child(void *arg, int report, int sync)
 		fds[i] = tf.fd[i];
 	if (ring_init(&si, 4, IORING_SETUP_SINGLE_ISSUER) ||
 	    ring_init(&plain, 4, 0) ||
-	    ring_register_files(&si, fds, 8) ||
-	    ring_register_files(&plain, fds + 3, 5))
+	    io_uring_register_files(&si, fds, 8) ||
+	    io_uring_register_files(&plain, fds + 3, 5))
 		return 1;
-	fds[0] = si.fd;
-	fds[1] = plain.fd;
+	fds[0] = si.ring_fd;
+	fds[1] = plain.ring_fd;
 	if (write(report, fds, 2 * sizeof(int)) != 2 * sizeof(int))
 		return 2;
 	if (read(sync, &c, 1) != 0)
@@ -242,14 +242,14 @@ static bool rmodel_covers(const struct rmodel *dst, const struct rmodel *src)
 /*
  * A source ring with the table @files (test file indexes or EMPTY),
  * restricted by @res and enabled unless @setup_flags has R_DISABLED; its
- * fd is kept in @fr, the struct ring in @r or, if NULL, dropped.
+ * fd is kept in @fr, the struct io_uring in @r or, if NULL, dropped.
  */
-static void source_ring(struct fring *fr, struct ring *r,
+static void source_ring(struct fring *fr, struct io_uring *r,
 			unsigned int setup_flags,
 			const struct io_uring_restriction *res, int nr_res,
 			const int *files, unsigned int nr)
 {
-	struct ring tmp;
+	struct io_uring tmp;
 	int fds[16];
 	unsigned int i;
 
@@ -259,7 +259,7 @@ static void source_ring(struct fring *fr, struct ring *r,
 	CHECK_EQ(0, ring_init(r, 4, setup_flags | IORING_SETUP_R_DISABLED));
 	for (i = 0; i < nr; i++)
 		fds[i] = files[i] == EMPTY ? -1 : tf.fd[files[i]];
-	CHECK_EQ(0, ring_register_files(r, fds, nr));
+	CHECK_EQ(0, io_uring_register_files(r, fds, nr));
 	if (res)
 		CHECK_EQ(0, ring_register(r, IORING_REGISTER_RESTRICTIONS, res,
 					  nr_res));
@@ -271,11 +271,11 @@ static void source_ring(struct fring *fr, struct ring *r,
 	if (res)
 		fr->res = rmodel_of(res, nr_res);
 	if (r == &tmp) {
-		fr->fd = dup(tmp.fd);
+		fr->fd = dup(tmp.ring_fd);
 		CHECK(fr->fd >= 0);
 		ring_exit(&tmp);
 	} else {
-		fr->fd = r->fd;
+		fr->fd = r->ring_fd;
 		fr->ring = r;	/* only closed at the end */
 	}
 }
@@ -305,12 +305,12 @@ static void setup_rings(void)
 	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_RESTRICTIONS,
 				  fixed_read_res, ARRAY_SIZE(fixed_read_res)));
 	CHECK_EQ(0, ring_register(&r2, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
-	rings[R0] = (struct fring){ .name = "plain ring", .fd = r0.fd,
+	rings[R0] = (struct fring){ .name = "plain ring", .fd = r0.ring_fd,
 				    .ring = &r0 };
-	rings[R1] = (struct fring){ .name = "DEFER_TASKRUN ring", .fd = r1.fd,
-				    .ring = &r1 };
-	rings[R2] = (struct fring){ .name = "restricted ring", .fd = r2.fd,
-				    .ring = &r2 };
+	rings[R1] = (struct fring){ .name = "DEFER_TASKRUN ring",
+				    .fd = r1.ring_fd, .ring = &r1 };
+	rings[R2] = (struct fring){ .name = "restricted ring",
+				    .fd = r2.ring_fd, .ring = &r2 };
 	rings[R2].res = rmodel_of(fixed_read_res, ARRAY_SIZE(fixed_read_res));
 	rings[FOREIGN_SI] = (struct fring){
 		.name = "SINGLE_ISSUER ring of another process",
@@ -363,7 +363,7 @@ struct call {
 	bool dst_registered;
 	const char *src_kind;
 	int src;			/* rings[] index, or -1 */
-	struct io_uring_clone_files cf;
+	struct io_uring_clone_buffers cf;
 	unsigned int nr_args;
 	enum arg_kind arg;
 };
@@ -457,7 +457,7 @@ static void roll_call(struct call *c)
  */
 static int expected(const struct call *c, const char **why)
 {
-	const struct io_uring_clone_files *cf = &c->cf;
+	const struct io_uring_clone_buffers *cf = &c->cf;
 	const struct table *dt = &rings[c->dst].t, *st;
 	__u32 n, end;
 	__u64 new_nr;
@@ -507,7 +507,7 @@ static int expected(const struct call *c, const char **why)
 #undef RET
 }
 
-static int do_call(const struct call *c, struct io_uring_clone_files *buf)
+static int do_call(const struct call *c, struct io_uring_clone_buffers *buf)
 {
 	unsigned int op = IORING_REGISTER_CLONE_FILES;
 	int fd = rings[c->dst].fd, ret;
@@ -579,7 +579,7 @@ static void fuzz(void *arg)
 	unsigned long i, rerolls = 0;
 	unsigned long low_calls = 0, low_ok_over = 0, low_emfile = 0;
 	unsigned long res_ok = 0, res_eacces = 0, si_ok = 0;
-	struct io_uring_clone_files *buf;
+	struct io_uring_clone_buffers *buf;
 	double t0, secs;
 	unsigned int k;
 	int ret, sp[2];

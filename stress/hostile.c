@@ -64,7 +64,7 @@ static void src_layout(struct layout *l)
 }
 
 /* Registers the destination's table on @dst, as @l says. */
-static void fill_dst(struct ring *dst, struct layout *l)
+static void fill_dst(struct io_uring *dst, struct layout *l)
 {
 	static const int f[] = { 10, EMPTY, 11, 12, EMPTY };
 	unsigned int i;
@@ -77,12 +77,12 @@ static void fill_dst(struct ring *dst, struct layout *l)
 	}
 	register_layout(dst, &tf, l);
 	/* a narrowed allocation range: [1, 3), slot 1 free */
-	CHECK_EQ(0, ring_file_alloc_range(dst, 1, 2));
+	CHECK_EQ(0, io_uring_register_file_alloc_range(dst, 1, 2));
 	l->alloc_start = 1;
 	l->alloc_end = 3;
 }
 
-static void make_dst(struct ring *dst, struct layout *l)
+static void make_dst(struct io_uring *dst, struct layout *l)
 {
 	CHECK_EQ(0, ring_init(dst, 16, 0));
 	fill_dst(dst, l);
@@ -100,7 +100,7 @@ static void clone_into_dsts(int src_fd, unsigned int sflags,
 {
 	struct layout dl, want;
 	__u64 tags[MAX_SLOTS];
-	struct ring dst;
+	struct io_uring dst;
 	int n;
 
 	/* a destination without a table */
@@ -136,7 +136,7 @@ static void clone_into_dsts_registered(int src_fd, const struct layout *src,
 				       int expect)
 {
 	struct io_uring_rsrc_update up = { .offset = -1U, .data = src_fd };
-	struct ring r;
+	struct io_uring r;
 
 	CHECK_EQ(0, ring_init(&r, 1, 0));
 	CHECK_EQ(1, ring_register(&r, IORING_REGISTER_RING_FDS, &up, 1));
@@ -153,7 +153,7 @@ static int ring_owner(void *arg, int report, int sync)
 {
 	unsigned int setup_flags = *(unsigned int *)arg;
 	struct layout l;
-	struct ring r;
+	struct io_uring r;
 	unsigned int i;
 	char c;
 
@@ -161,7 +161,7 @@ static int ring_owner(void *arg, int report, int sync)
 		return 1;
 	src_layout(&l);
 	register_layout(&r, &tf, &l);
-	if (write(report, &r.fd, sizeof(r.fd)) != sizeof(r.fd))
+	if (write(report, &r.ring_fd, sizeof(r.ring_fd)) != sizeof(r.ring_fd))
 		return 2;
 	if (read(sync, &c, 1) != 0)
 		return 3;
@@ -244,12 +244,12 @@ static void own_single_issuer(void *arg)
 	unsigned int setup_flags = *(unsigned int *)arg;
 	struct thread_clone tc;
 	struct layout l;
-	struct ring src;
+	struct io_uring src;
 
 	src_layout(&l);
 	CHECK_EQ(0, ring_init(&src, 4, setup_flags | IORING_SETUP_R_DISABLED));
 	register_layout(&src, &tf, &l);
-	tc = (struct thread_clone){ .src = { .fd = src.fd, .l = &l } };
+	tc = (struct thread_clone){ .src = { .fd = src.ring_fd, .l = &l } };
 	CHECK_EQ(0, run_thread(own_thread_fn, &tc));
 
 	/* this thread becomes the submitter */
@@ -257,8 +257,8 @@ static void own_single_issuer(void *arg)
 	tc.expect = -EEXIST;
 	CHECK_EQ(0, run_thread(own_thread_fn, &tc));
 	CTX("the source's submitter");
-	clone_into_dsts(src.fd, 0, &l, 0);
-	clone_into_dsts_registered(src.fd, &l, 0);
+	clone_into_dsts(src.ring_fd, 0, &l, 0);
+	clone_into_dsts_registered(src.ring_fd, &l, 0);
 	expect_no_cqe(&src);
 	check_layout(&src, &l);
 	ring_exit(&src);
@@ -271,7 +271,7 @@ static void own_single_issuer(void *arg)
  * can no longer clone into it (EEXIST), which changes nothing.
  */
 struct handoff {
-	struct ring *r;
+	struct io_uring *r;
 	const struct layout *l;
 	sem_t enabled, tried;
 };
@@ -299,7 +299,7 @@ static void handoff_disabled(void *arg)
 	struct layout l, want = { .nr = 0 };
 	struct handoff h = { .l = &want };
 	__u64 tags[MAX_SLOTS];
-	struct ring src, dst;
+	struct io_uring src, dst;
 	pthread_t t;
 	int n;
 
@@ -308,7 +308,7 @@ static void handoff_disabled(void *arg)
 	register_layout(&src, &tf, &l);
 	CHECK_EQ(0, ring_init(&dst, 16, DEFERRED_DST));
 	CTX("the source's submitter, into a disabled ring");
-	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, 0, 0, 0, 0));
 	layout_clone(&want, &l, 0, 0, 0, tags, &n);
 
 	h.r = &dst;
@@ -317,8 +317,8 @@ static void handoff_disabled(void *arg)
 	CHECK_EQ(0, pthread_create(&t, NULL, handoff_fn, &h));
 	sem_wait(&h.enabled);
 	CTX("the source's submitter, after a worker enabled the destination");
-	CHECK_EQ(-EEXIST, clone_files(&dst, src.fd, 0, 0, 0, 0));
-	CHECK_EQ(-EEXIST, clone_files(&dst, src.fd,
+	CHECK_EQ(-EEXIST, clone_files(&dst, src.ring_fd, 0, 0, 0, 0));
+	CHECK_EQ(-EEXIST, clone_files(&dst, src.ring_fd,
 				      IORING_REGISTER_DST_REPLACE, 0, 0, 0));
 	sem_post(&h.tried);
 	CHECK_EQ(0, pthread_join(t, NULL));
@@ -357,22 +357,24 @@ static void template_ring(void *arg)
 	struct layout l, want = { .nr = 0 };
 	struct template_refs refs;
 	__u64 tags[MAX_SLOTS];
-	struct ring src, tmpl;
+	struct io_uring src, tmpl;
 	int n;
 
 	src_layout(&l);
 	CHECK_EQ(0, ring_init(&src, 4, setup_flags));
 	register_layout(&src, &tf, &l);
 	/* a direct descriptor in the empty slot 2: no normal fd for it */
-	CHECK_EQ(0, ring_open_direct(&src, tf.path[2], O_RDONLY, 2 + 1));
+	CHECK_EQ(0, open_direct(&src, tf.path[2], O_RDONLY, 2 + 1));
 	l.file[2] = 2;
 	CHECK_EQ(0, ring_init(&tmpl, 4, 0));
-	CHECK_EQ(0, clone_files(&tmpl, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(0, clone_files(&tmpl, src.ring_fd, 0, 0, 0, 0));
 	layout_clone(&want, &l, 0, 0, 0, tags, &n);
 	check_layout(&tmpl, &want);
 
-	refs = (struct template_refs){ .src = { .fd = src.fd, .l = &l },
-				       .tmpl = { .fd = tmpl.fd, .l = &want } };
+	refs = (struct template_refs){
+		.src = { .fd = src.ring_fd, .l = &l },
+		.tmpl = { .fd = tmpl.ring_fd, .l = &want },
+	};
 	CHECK_EQ(0, run_thread(template_thread_fn, &refs));
 	CTX("template and source after the clones");
 	expect_no_cqe(&tmpl);
@@ -488,7 +490,7 @@ static int restrict_task(const struct rcase *rc)
 }
 
 /* Builds the restricted source in @r; 0 or the step that failed. */
-static int make_restricted(const struct rcase *rc, struct ring *r)
+static int make_restricted(const struct rcase *rc, struct io_uring *r)
 {
 	struct layout l;
 
@@ -504,7 +506,7 @@ static int make_restricted(const struct rcase *rc, struct ring *r)
 	if (ring_init(r, 8, IORING_SETUP_R_DISABLED))
 		return 2;
 	register_layout(r, &tf, &l);
-	if (rc->bpf && bpf_allow_read(r->fd))
+	if (rc->bpf && bpf_allow_read(r->ring_fd))
 		return 3;
 	if (rc->nr_res != NO_RES &&
 	    ring_register(r, IORING_REGISTER_RESTRICTIONS, rc->res, rc->nr_res))
@@ -516,7 +518,7 @@ static int make_restricted(const struct rcase *rc, struct ring *r)
 
 struct maker {
 	const struct rcase *rc;
-	struct ring *r;
+	struct io_uring *r;
 	int step;
 };
 
@@ -529,7 +531,7 @@ static void *maker_fn(void *arg)
 }
 
 /* I/O through the source: the allowed opcode works, the others don't. */
-static int source_io(const struct rcase *rc, struct ring *r)
+static int source_io(const struct rcase *rc, struct io_uring *r)
 {
 	char buf[TFILE_LEN];
 
@@ -547,12 +549,12 @@ static int source_io(const struct rcase *rc, struct ring *r)
 static int restricted_owner(void *arg, int report, int sync)
 {
 	const struct rcase *rc = arg;
-	struct ring r;
+	struct io_uring r;
 	char c;
 
 	if (make_restricted(rc, &r))
 		return 1;
-	if (write(report, &r.fd, sizeof(r.fd)) != sizeof(r.fd))
+	if (write(report, &r.ring_fd, sizeof(r.ring_fd)) != sizeof(r.ring_fd))
 		return 2;
 	if (read(sync, &c, 1) != 0)
 		return 3;
@@ -565,7 +567,7 @@ static void restricted_source(void *arg)
 	struct maker m = { .rc = rc };
 	struct owner_child child;
 	struct layout l;
-	struct ring src;
+	struct io_uring src;
 	int fd;
 
 	src_layout(&l);
@@ -581,7 +583,7 @@ static void restricted_source(void *arg)
 		else
 			maker_fn(&m);
 		CHECK_EQ(0, m.step);
-		fd = src.fd;
+		fd = src.ring_fd;
 		/* the allowed opcode works before the clones, too */
 		CHECK_EQ(0, source_io(rc, &src));
 	}
@@ -656,13 +658,13 @@ static const struct scase scases[] = {
 
 struct same_rings {
 	const struct scase *sc;
-	struct ring src, empty, full;	/* full: a populated destination */
+	struct io_uring src, empty, full; /* full: a populated destination */
 	struct layout sl, fl;
 	int step;			/* 0, or the step that failed */
 };
 
 /* One ring of a case; @extra: this ring gets the case's extra restriction. */
-static int same_ring(const struct scase *sc, struct ring *r, bool extra)
+static int same_ring(const struct scase *sc, struct io_uring *r, bool extra)
 {
 	static const struct io_uring_restriction read_only[] = {
 		ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED,
@@ -688,7 +690,7 @@ static int same_ring(const struct scase *sc, struct ring *r, bool extra)
 		if (ring_register(r, IORING_REGISTER_RESTRICTIONS, read_only, 2))
 			return 3;
 	}
-	if (bpf_extra && bpf_allow_read(r->fd))
+	if (bpf_extra && bpf_allow_read(r->ring_fd))
 		return 4;
 	if (disabled && ring_register(r, IORING_REGISTER_ENABLE_RINGS, NULL, 0))
 		return 5;
@@ -761,7 +763,8 @@ static void same_restrictions(void *arg)
 
 	/* a destination without a table */
 	CTX("table-less destination");
-	CHECK_EQ(sc->expect, clone_files(&sr.empty, sr.src.fd, 0, 0, 0, 0));
+	CHECK_EQ(sc->expect,
+		 clone_files(&sr.empty, sr.src.ring_fd, 0, 0, 0, 0));
 	want = none;
 	if (!sc->expect)
 		layout_clone(&want, &sr.sl, 0, 0, 0, tags, &n);
@@ -774,8 +777,8 @@ static void same_restrictions(void *arg)
 	n = 0;
 	if (!sc->expect)
 		layout_clone(&want, &sr.sl, 0, 0, 0, tags, &n);
-	CHECK_EQ(-EBUSY, clone_files(&sr.full, sr.src.fd, 0, 0, 0, 0));
-	CHECK_EQ(sc->expect, clone_files(&sr.full, sr.src.fd,
+	CHECK_EQ(-EBUSY, clone_files(&sr.full, sr.src.ring_fd, 0, 0, 0, 0));
+	CHECK_EQ(sc->expect, clone_files(&sr.full, sr.src.ring_fd,
 					 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
 	expect_tags(&sr.full, tags, n);
 	check_layout(&sr.full, &want);
@@ -891,7 +894,7 @@ static bool res_gates(const struct io_uring_restriction *res, int nr,
 }
 
 /* Restricts the disabled ring @r, and enables it if @enable. */
-static void restrict_ring(struct ring *r,
+static void restrict_ring(struct io_uring *r,
 			  const struct io_uring_restriction *res, int nr,
 			  bool enable)
 {
@@ -905,7 +908,7 @@ static void restricted_pair(void *arg)
 {
 	const struct pcase *pc = arg;
 	struct layout sl, fl, want, none = { .nr = 0 };
-	struct ring src, empty, full;
+	struct io_uring src, empty, full;
 	__u64 tags[MAX_SLOTS];
 	char buf[TFILE_LEN];
 	bool may_clone;
@@ -922,10 +925,10 @@ static void restricted_pair(void *arg)
 	restrict_ring(&full, pc->dst_res, pc->dst_nr, !pc->dst_disabled);
 
 	CTX("table-less destination");
-	CHECK_EQ(pc->expect, clone_files(&empty, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(pc->expect, clone_files(&empty, src.ring_fd, 0, 0, 0, 0));
 	CTX("populated destination");
-	CHECK_EQ(-EBUSY, clone_files(&full, src.fd, 0, 0, 0, 0));
-	CHECK_EQ(pc->expect, clone_files(&full, src.fd,
+	CHECK_EQ(-EBUSY, clone_files(&full, src.ring_fd, 0, 0, 0, 0));
+	CHECK_EQ(pc->expect, clone_files(&full, src.ring_fd,
 					 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
 	if (pc->dst_disabled) {
 		CTX("destinations enabled after the clones");
@@ -937,9 +940,9 @@ static void restricted_pair(void *arg)
 		if (res_gates(pc->dst_res, pc->dst_nr,
 			      IORING_REGISTER_CLONE_FILES, &may_clone) &&
 		    !may_clone) {
-			CHECK_EQ(-EACCES, clone_files(&empty, src.fd,
+			CHECK_EQ(-EACCES, clone_files(&empty, src.ring_fd,
 				 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
-			CHECK_EQ(-EACCES, clone_files(&full, src.fd,
+			CHECK_EQ(-EACCES, clone_files(&full, src.ring_fd,
 				 IORING_REGISTER_DST_REPLACE, 0, 0, 0));
 		}
 	}
@@ -986,7 +989,7 @@ static void restricted_destination(void *arg)
 		ALLOW_REG(IORING_REGISTER_CLONE_FILES),
 	};
 	struct layout l, none = { .nr = 0 };
-	struct ring src, dst;
+	struct io_uring src, dst;
 
 	src_layout(&l);
 	CHECK_EQ(0, ring_init(&src, 4, 0));
@@ -995,7 +998,8 @@ static void restricted_destination(void *arg)
 	CHECK_EQ(0, ring_register(&dst, IORING_REGISTER_RESTRICTIONS, res,
 				  allow ? 2 : 1));
 	CHECK_EQ(0, ring_register(&dst, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
-	CHECK_EQ(allow ? 0 : -EACCES, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(allow ? 0 : -EACCES,
+		 clone_files(&dst, src.ring_fd, 0, 0, 0, 0));
 	check_layout(&dst, allow ? &l : &none);
 	expect_no_cqe(&dst);
 	ring_exit(&dst);

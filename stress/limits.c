@@ -29,7 +29,7 @@ static void src_layout(struct layout *l)
 	}
 }
 
-static void check_no_table(struct ring *r)
+static void check_no_table(struct io_uring *r)
 {
 	expect_no_cqe(r);
 	check_size(r, 0);
@@ -38,7 +38,7 @@ static void check_no_table(struct ring *r)
 static void rlimit_below_source(void *arg)
 {
 	struct layout sl, dl, want;
-	struct ring src, dst;
+	struct io_uring src, dst;
 	__u64 tags[MAX_SLOTS];
 	unsigned int i;
 	int n;
@@ -59,22 +59,22 @@ static void rlimit_below_source(void *arg)
 
 	CHECK_EQ(0, set_nofile(32, 1U << 20));
 	{
-		struct ring r;
+		struct io_uring r;
 
 		CHECK_EQ(0, ring_init(&r, 4, 0));
 		CTX("whole source table of 64 over RLIMIT_NOFILE 32");
-		CHECK_EQ(-EMFILE, clone_files(&r, src.fd, 0, 0, 0, 0));
+		CHECK_EQ(-EMFILE, clone_files(&r, src.ring_fd, 0, 0, 0, 0));
 		check_no_table(&r);
 		CTX("33 slots: dst_off 1 + nr 32");
-		CHECK_EQ(-EMFILE, clone_files(&r, src.fd, 0, 0, 1, 32));
+		CHECK_EQ(-EMFILE, clone_files(&r, src.ring_fd, 0, 0, 1, 32));
 		check_no_table(&r);
 		CTX("exactly 32 slots");
-		CHECK_EQ(0, clone_files(&r, src.fd, 0, 32, 0, 32));
+		CHECK_EQ(0, clone_files(&r, src.ring_fd, 0, 32, 0, 32));
 		memset(&want, 0, sizeof(want));
 		layout_clone(&want, &sl, 32, 0, 32, tags, &n);
 		check_layout(&r, &want);
 		CTX("growing the 32 slots by one");
-		CHECK_EQ(-EMFILE, clone_files(&r, src.fd,
+		CHECK_EQ(-EMFILE, clone_files(&r, src.ring_fd,
 					      IORING_REGISTER_DST_REPLACE,
 					      0, 32, 1));
 		check_layout(&r, &want);
@@ -82,14 +82,14 @@ static void rlimit_below_source(void *arg)
 		/* a limit lowered below the table: replacing all 32 is fine */
 		CHECK_EQ(0, set_nofile(16, 1U << 20));
 		CTX("replacing all 32 slots under RLIMIT_NOFILE 16");
-		CHECK_EQ(0, clone_files(&r, src.fd, IORING_REGISTER_DST_REPLACE,
-					0, 0, 32));
+		CHECK_EQ(0, clone_files(&r, src.ring_fd,
+					IORING_REGISTER_DST_REPLACE, 0, 0, 32));
 		layout_clone(&want, &sl, 0, 0, 32, tags, &n);
 		CHECK_EQ(0, n);		/* cloned slots carry no tag */
 		expect_no_cqe(&r);
 		check_layout(&r, &want);
 		CTX("growing the 32 slots by one under RLIMIT_NOFILE 16");
-		CHECK_EQ(-EMFILE, clone_files(&r, src.fd,
+		CHECK_EQ(-EMFILE, clone_files(&r, src.ring_fd,
 					      IORING_REGISTER_DST_REPLACE,
 					      0, 1, 32));
 		expect_no_cqe(&r);
@@ -102,38 +102,38 @@ static void rlimit_below_source(void *arg)
 	 * slots inside it succeeds, growing it does not.
 	 */
 	CTX("one slot into a 40-slot table under RLIMIT_NOFILE 32");
-	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, IORING_REGISTER_DST_REPLACE,
 				0, 0, 1));
 	layout_clone(&dl, &sl, 0, 0, 1, tags, &n);
 	CHECK_EQ(1, n);		/* slot 0 held tagged file 15 */
 	expect_tags(&dst, tags, n);
 	check_layout(&dst, &dl);
 	CTX("slots 30..39 of a 40-slot table under RLIMIT_NOFILE 32");
-	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, IORING_REGISTER_DST_REPLACE,
 				20, 30, 10));
 	layout_clone(&dl, &sl, 20, 30, 10, tags, &n);
 	expect_tags(&dst, tags, n);
 	check_layout(&dst, &dl);
 	CTX("slots 39..40: growing a 40-slot table under RLIMIT_NOFILE 32");
-	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
-				      0, 39, 2));
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.ring_fd,
+				      IORING_REGISTER_DST_REPLACE, 0, 39, 2));
 	CTX("dst_off 40: growing a 40-slot table under RLIMIT_NOFILE 32");
-	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
-				      5, 40, 1));
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.ring_fd,
+				      IORING_REGISTER_DST_REPLACE, 5, 40, 1));
 	CTX("the whole 64-slot source into a 40-slot table");
-	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
-				      0, 0, 0));
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.ring_fd,
+				      IORING_REGISTER_DST_REPLACE, 0, 0, 0));
 	expect_no_cqe(&dst);
 	check_layout(&dst, &dl);
 	/* the same within the ring itself */
 	CTX("self clone of slots 0..9 to 25..34 under RLIMIT_NOFILE 32");
-	CHECK_EQ(0, clone_files(&dst, dst.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, dst.ring_fd, IORING_REGISTER_DST_REPLACE,
 				0, 25, 10));
 	layout_clone(&dl, &dl, 0, 25, 10, tags, &n);
 	expect_tags(&dst, tags, n);
 	check_layout(&dst, &dl);
 	CTX("self clone of slots 0..9 to 35..44 under RLIMIT_NOFILE 32");
-	CHECK_EQ(-EMFILE, clone_files(&dst, dst.fd,
+	CHECK_EQ(-EMFILE, clone_files(&dst, dst.ring_fd,
 				      IORING_REGISTER_DST_REPLACE, 0, 35, 10));
 	expect_no_cqe(&dst);
 	CHECK_EQ(0, set_nofile(1U << 20, 1U << 20));
@@ -148,7 +148,7 @@ static void rlimit_below_source(void *arg)
 }
 
 /* Reads the last slots of a table of exactly MAX_FIXED_FILES slots. */
-static void check_max_table(struct ring *r, int second_last, int last)
+static void check_max_table(struct io_uring *r, int second_last, int last)
 {
 	check_size(r, MAX_FIXED_FILES);
 	CHECK_EQ(second_last, slot_file(r, MAX_FIXED_FILES - 2));
@@ -158,7 +158,7 @@ static void check_max_table(struct ring *r, int second_last, int last)
 static void max_fixed_files(void *arg)
 {
 	const unsigned int max = MAX_FIXED_FILES;
-	struct ring src, big, dst;
+	struct io_uring src, big, dst;
 	char old_nr_open[32] = "";
 	bool raised = false;
 	struct layout sl;
@@ -188,28 +188,30 @@ static void max_fixed_files(void *arg)
 
 	CHECK_EQ(0, ring_init(&dst, 16, 0));
 	CTX("clone ending exactly at 1 << 20");
-	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, max - 2, 2));
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, 0, 0, max - 2, 2));
 	check_max_table(&dst, 0, 1);
 	CHECK_EQ(-EBADF, slot_file(&dst, 0));
 	CTX("DST_REPLACE ending at (1 << 20) + 1");
-	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
-				      2, max - 1, 2));
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.ring_fd,
+				      IORING_REGISTER_DST_REPLACE, 2, max - 1,
+				      2));
 	expect_no_cqe(&dst);
 	check_max_table(&dst, 0, 1);
 	CTX("DST_REPLACE of the last slot, at the limit");
-	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, IORING_REGISTER_DST_REPLACE,
 				3, max - 1, 1));
 	check_max_table(&dst, 0, 3);
 	expect_no_cqe(&dst);
 	CTX("self clone of the last two slots to slots 0 and 1");
-	CHECK_EQ(0, clone_files(&dst, dst.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, dst.ring_fd, IORING_REGISTER_DST_REPLACE,
 				max - 2, 0, 2));
 	CHECK_EQ(0, slot_file(&dst, 0));
 	CHECK_EQ(3, slot_file(&dst, 1));
 	check_max_table(&dst, 0, 3);
 	CTX("self clone ending at (1 << 20) + 1");
-	CHECK_EQ(-EMFILE, clone_files(&dst, dst.fd, IORING_REGISTER_DST_REPLACE,
-				      0, max - 1, 2));
+	CHECK_EQ(-EMFILE, clone_files(&dst, dst.ring_fd,
+				      IORING_REGISTER_DST_REPLACE, 0, max - 1,
+				      2));
 	check_max_table(&dst, 0, 3);
 	CHECK_EQ(0, slot_file(&dst, 0));
 	CHECK_EQ(3, slot_file(&dst, 1));
@@ -218,24 +220,26 @@ static void max_fixed_files(void *arg)
 
 	CHECK_EQ(0, ring_init(&dst, 16, 0));
 	CTX("fresh destination, (1 << 20) + 1 slots");
-	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, 0, 0, max - 1, 2));
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.ring_fd, 0, 0, max - 1, 2));
 	check_no_table(&dst);
 	CTX("fresh destination, dst_off 1 << 20");
-	CHECK_EQ(-EMFILE, clone_files(&dst, src.fd, 0, 0, max, 1));
+	CHECK_EQ(-EMFILE, clone_files(&dst, src.ring_fd, 0, 0, max, 1));
 	check_no_table(&dst);
 
 	/* a source of exactly 1 << 20 slots, cloned whole */
 	CTX("source of 1 << 20 slots");
 	CHECK_EQ(0, ring_init(&big, 16, 0));
-	CHECK_EQ(0, ring_register_files_sparse(&big, max));
-	CHECK_EQ(1, ring_update_files(&big, max - 1, &tf.fd[5], NULL, 1));
-	CHECK_EQ(1, ring_update_files(&big, max - 2, &tf.fd[6], NULL, 1));
-	ret = clone_files(&dst, big.fd, 0, 0, 0, 0);
+	CHECK_EQ(0, io_uring_register_files_sparse(&big, max));
+	CHECK_EQ(1, io_uring_register_files_update_tag(&big, max - 1, &tf.fd[5],
+						       NULL, 1));
+	CHECK_EQ(1, io_uring_register_files_update_tag(&big, max - 2, &tf.fd[6],
+						       NULL, 1));
+	ret = clone_files(&dst, big.ring_fd, 0, 0, 0, 0);
 	CHECK_EQ(0, ret);
 	check_max_table(&dst, 6, 5);
 	CTX("1 << 20 source slots at dst_off 1");
-	CHECK_EQ(-EMFILE, clone_files(&dst, big.fd, IORING_REGISTER_DST_REPLACE,
-				      0, 1, max));
+	CHECK_EQ(-EMFILE, clone_files(&dst, big.ring_fd,
+				      IORING_REGISTER_DST_REPLACE, 0, 1, max));
 	check_max_table(&dst, 6, 5);
 	expect_no_cqe(&dst);
 	ring_exit(&dst);
@@ -271,7 +275,7 @@ static void full_table_clone(void *arg)
 {
 	const unsigned int max = MAX_FIXED_FILES;
 	char thresh[16], stall[16];
-	struct ring src, dst;
+	struct io_uring src, dst;
 	bool rcu_stall;
 	unsigned int i;
 	int *fds;
@@ -283,7 +287,7 @@ static void full_table_clone(void *arg)
 	for (i = 0; i < max; i++)
 		fds[i] = tf.fd[i % 16];
 	CHECK_EQ(0, ring_init(&src, 16, 0));
-	CHECK_EQ(0, ring_register_files(&src, fds, max));
+	CHECK_EQ(0, io_uring_register_files(&src, fds, max));
 	free(fds);
 	CHECK_EQ(0, ring_init(&dst, 16, 0));
 
@@ -296,9 +300,9 @@ static void full_table_clone(void *arg)
 	       ", RCU stall timeout 3 s" :
 	       "; no RCU CPU stall detector in this kernel (TINY_RCU)");
 	CTX("clone of 1 << 20 occupied slots into an empty ring");
-	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, 0, 0, 0, 0));
 	CTX("DST_REPLACE of all 1 << 20 slots in place");
-	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, IORING_REGISTER_DST_REPLACE,
 				0, 0, 0));
 	CHECK_EQ(0, write_file(WATCHDOG_THRESH, thresh));
 	if (rcu_stall)
@@ -326,7 +330,7 @@ static int clone_buffers_in_child(int src_fd, bool as_nobody)
 		return 2;
 	if (!pid) {
 		struct io_uring_clone_buffers c = { .src_fd = src_fd };
-		struct ring r;
+		struct io_uring r;
 
 		if (as_nobody && (setresgid(65534, 65534, 65534) ||
 				  setresuid(65534, 65534, 65534)))
@@ -357,7 +361,7 @@ static void buffers_args(void *arg)
 		.nr = 4, .flags = IORING_RSRC_REGISTER_SPARSE,
 	};
 	struct io_uring_clone_buffers cb;
-	struct ring src, dst;
+	struct io_uring src, dst;
 
 	(void)arg;
 	CHECK_EQ(0, ring_init(&src, 8, 0));
@@ -368,16 +372,17 @@ static void buffers_args(void *arg)
 	CHECK_EQ(-EFAULT, ring_register(&dst, IORING_REGISTER_CLONE_BUFFERS,
 					(void *)16, 1));
 	CTX("CLONE_BUFFERS with an unknown flag");
-	cb = (struct io_uring_clone_buffers){ .src_fd = src.fd, .flags = 1U << 5 };
+	cb = (struct io_uring_clone_buffers){ .src_fd = src.ring_fd,
+					      .flags = 1U << 5 };
 	CHECK_EQ(-EINVAL, ring_register(&dst, IORING_REGISTER_CLONE_BUFFERS,
 					&cb, 1));
 	CTX("CLONE_BUFFERS with a non-zero pad");
-	cb = (struct io_uring_clone_buffers){ .src_fd = src.fd };
+	cb = (struct io_uring_clone_buffers){ .src_fd = src.ring_fd };
 	cb.pad[2] = 1;
 	CHECK_EQ(-EINVAL, ring_register(&dst, IORING_REGISTER_CLONE_BUFFERS,
 					&cb, 1));
 	CTX("CLONE_BUFFERS to dst_off 1 << 14: a table of (1 << 14) + 1");
-	cb = (struct io_uring_clone_buffers){ .src_fd = src.fd,
+	cb = (struct io_uring_clone_buffers){ .src_fd = src.ring_fd,
 					      .dst_off = 1U << 14, .nr = 1 };
 	CHECK_EQ(-EINVAL, ring_register(&dst, IORING_REGISTER_CLONE_BUFFERS,
 					&cb, 1));
@@ -391,8 +396,8 @@ static void buffers_args(void *arg)
 	CTX("CLONE_BUFFERS DST_REPLACE into slot 2 of a sparse table of 4");
 	CHECK_EQ(0, ring_register(&dst, IORING_REGISTER_BUFFERS2, &sparse,
 				  sizeof(sparse)));
-	cb = (struct io_uring_clone_buffers){ .src_fd = src.fd, .dst_off = 2,
-		.nr = 1, .flags = IORING_REGISTER_DST_REPLACE };
+	cb = (struct io_uring_clone_buffers){ .src_fd = src.ring_fd,
+		.dst_off = 2, .nr = 1, .flags = IORING_REGISTER_DST_REPLACE };
 	CHECK_EQ(0, ring_register(&dst, IORING_REGISTER_CLONE_BUFFERS, &cb, 1));
 	ring_exit(&dst);
 
@@ -401,13 +406,13 @@ static void buffers_args(void *arg)
 	 * its user) may not take buffers accounted to this one: EINVAL.
 	 */
 	CTX("CLONE_BUFFERS into a ring of another user");
-	CHECK_EQ(0, clone_buffers_in_child(src.fd, true));
+	CHECK_EQ(0, clone_buffers_in_child(src.ring_fd, true));
 	/*
 	 * The same user in another process: the rings are accounted to
 	 * different mms (ctx->mm_account), so EINVAL as well.
 	 */
 	CTX("CLONE_BUFFERS into a ring of the same user in another process");
-	CHECK_EQ(0, clone_buffers_in_child(src.fd, false));
+	CHECK_EQ(0, clone_buffers_in_child(src.ring_fd, false));
 	ring_exit(&src);
 }
 

@@ -90,7 +90,7 @@ static void check_eof(int rfd)
 #define A_SLOTS	16
 
 struct pingpong {
-	struct ring *dst;
+	struct io_uring *dst;
 	int src_fd;
 	struct bound b;
 	pthread_barrier_t *start;
@@ -112,7 +112,7 @@ static void *pingpong_fn(void *arg)
 static void race_pingpong(void *arg)
 {
 	struct layout la = { .nr = A_SLOTS }, lb = { .nr = A_SLOTS };
-	struct ring a, b;
+	struct io_uring a, b;
 	struct pingpong ab = { .dst = &b }, ba = { .dst = &a };
 	pthread_barrier_t start;
 	pthread_t t1, t2;
@@ -135,10 +135,10 @@ static void race_pingpong(void *arg)
 	register_layout(&b, &tf, &lb);
 	/* the sentinel goes into A's empty slot 3, untagged */
 	fds[0] = sp[1];
-	CHECK_EQ(1, ring_update_files(&a, 3, fds, NULL, 1));
+	CHECK_EQ(1, io_uring_register_files_update_tag(&a, 3, fds, NULL, 1));
 
-	ab.src_fd = a.fd;
-	ba.src_fd = b.fd;
+	ab.src_fd = a.ring_fd;
+	ba.src_fd = b.ring_fd;
 	bound_start(&ab.b, 8000);
 	bound_start(&ba.b, 8000);
 	pthread_barrier_init(&start, NULL, 2);
@@ -162,8 +162,8 @@ static void race_pingpong(void *arg)
 		      n == slot_expect(lb.file[i]));
 	}
 	/* cloned slots carry no tag: nothing is posted any more */
-	CHECK_EQ(0, ring_unregister_files(&a));
-	CHECK_EQ(0, ring_unregister_files(&b));
+	CHECK_EQ(0, io_uring_unregister_files(&a));
+	CHECK_EQ(0, io_uring_unregister_files(&b));
 	expect_no_cqe(&a);
 	expect_no_cqe(&b);
 	ring_exit(&a);
@@ -179,7 +179,7 @@ static void race_pingpong(void *arg)
 #define B_FILES	16
 
 struct updater {
-	struct ring *src;
+	struct io_uring *src;
 	struct tfiles *tf;
 	int sentinel;
 	volatile bool stop;
@@ -201,19 +201,19 @@ static void *updater_fn(void *arg)
 			fd = rnd(8) ? u->tf->fd[rnd(B_FILES)] :
 			     rnd(2) ? -1 : u->sentinel;
 			tag = fd >= 0 && rnd(2) ? 0x7a6000 + rnd(1000) : 0;
-			CHECK_EQ(1, ring_update_files(u->src, slot, &fd,
-						      &tag, 1));
+			CHECK_EQ(1, io_uring_register_files_update_tag(u->src,
+						slot, &fd, &tag, 1));
 			u->updates++;
 			break;
 		case 1:
-			ret = ring_open_direct(u->src, u->tf->path[rnd(B_FILES)],
-					       O_RDONLY, rnd(2) ? slot + 1 :
-					       IORING_FILE_INDEX_ALLOC);
+			ret = open_direct(u->src, u->tf->path[rnd(B_FILES)],
+					  O_RDONLY, rnd(2) ? slot + 1 :
+					  IORING_FILE_INDEX_ALLOC);
 			CHECK(ret >= 0 || ret == -ENFILE);
 			u->opens++;
 			break;
 		case 2:
-			ret = ring_close_direct(u->src, slot);
+			ret = close_direct(u->src, slot);
 			CHECK(ret == 0 || ret == -EBADF);
 			u->closes++;
 			break;
@@ -228,7 +228,8 @@ static void *updater_fn(void *arg)
 }
 
 /* Every slot of @dst in [off, off + nr) holds a test file or reads -EBADF. */
-static void check_plausible(struct ring *dst, unsigned int off, unsigned int nr)
+static void check_plausible(struct io_uring *dst, unsigned int off,
+			    unsigned int nr)
 {
 	unsigned int i;
 	int f;
@@ -243,7 +244,7 @@ static void check_plausible(struct ring *dst, unsigned int off, unsigned int nr)
 static void race_source_updates(void *arg)
 {
 	struct updater u = { 0 };
-	struct ring src, dst;
+	struct io_uring src, dst;
 	struct bound b;
 	struct tfiles tf;
 	pthread_t t;
@@ -254,7 +255,7 @@ static void race_source_updates(void *arg)
 	sentinel_pipe(sp);
 	CHECK_EQ(0, ring_init(&src, 16, 0));	/* plain: two threads use it */
 	CHECK_EQ(0, ring_init(&dst, 16, 0));
-	CHECK_EQ(0, ring_register_files_sparse(&src, B_SLOTS));
+	CHECK_EQ(0, io_uring_register_files_sparse(&src, B_SLOTS));
 	u.src = &src;
 	u.tf = &tf;
 	u.sentinel = sp[1];
@@ -268,17 +269,17 @@ static void race_source_updates(void *arg)
 		CTX("clone %u", b.done);
 		switch (rnd(4)) {
 		case 0:	/* a fresh table */
-			ring_unregister_files(&dst);
-			CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+			io_uring_unregister_files(&dst);
+			CHECK_EQ(0, clone_files(&dst, src.ring_fd, 0, 0, 0, 0));
 			check_size(&dst, B_SLOTS);
 			break;
 		case 1:
-			CHECK_EQ(0, clone_files(&dst, src.fd,
+			CHECK_EQ(0, clone_files(&dst, src.ring_fd,
 						IORING_REGISTER_DST_REPLACE,
 						0, 0, 0));
 			break;
 		default:
-			CHECK_EQ(0, clone_files(&dst, src.fd,
+			CHECK_EQ(0, clone_files(&dst, src.ring_fd,
 						IORING_REGISTER_DST_REPLACE,
 						off, doff, nr));
 			check_plausible(&dst, doff, nr);
@@ -295,13 +296,13 @@ static void race_source_updates(void *arg)
 	CTX("quiescent");
 
 	/* quiescent: a whole clone is an exact copy */
-	CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, IORING_REGISTER_DST_REPLACE,
 				0, 0, 0));
 	for (i = 0; i < B_SLOTS; i++)
 		CHECK_EQ(slot_file(&src, i), slot_file(&dst, i));
 	expect_no_cqe(&dst);
 
-	CHECK_EQ(0, ring_unregister_files(&src));
+	CHECK_EQ(0, io_uring_unregister_files(&src));
 	ring_exit(&src);
 	ring_exit(&dst);
 	close(sp[1]);
@@ -364,7 +365,7 @@ static void race_inflight(void *arg)
 	char bufs[C_PIPES][C_MSG_LEN], msg[C_MSG_LEN];
 	__u64 tag[C_SLOTS] = { 0 }, want_tags[C_SLOTS];
 	int file[C_SLOTS], fds[C_SLOTS], sp[2], p[C_PIPES][2];
-	struct ring src, dst;
+	struct io_uring src, dst;
 	pthread_barrier_t start;
 	struct bound b;
 	struct tfiles tf;
@@ -380,7 +381,8 @@ static void race_inflight(void *arg)
 	register_layout(&src, &tf, &src_l);
 	/* the sentinel replaces source slot 15: a clone carries it along */
 	fds[0] = sp[1];
-	CHECK_EQ(1, ring_update_files(&src, C_SLOTS - 1, fds, NULL, 1));
+	CHECK_EQ(1, io_uring_register_files_update_tag(&src, C_SLOTS - 1, fds,
+						       NULL, 1));
 	src_l.file[C_SLOTS - 1] = SENTINEL;
 
 	/* destination: pipes come per iteration, files 16.. in slots 8.. */
@@ -389,7 +391,7 @@ static void race_inflight(void *arg)
 		fds[i] = i < C_PIPES ? -1 : tf.fd[file[i]];
 		tag[i] = i < C_PIPES ? 0 : 0xf11e000 + i;
 	}
-	CHECK_EQ(0, ring_register_files_tags(&dst, fds, tag, C_SLOTS));
+	CHECK_EQ(0, io_uring_register_files_tags(&dst, fds, tag, C_SLOTS));
 	pthread_barrier_init(&start, NULL, 2);
 
 	bound_start(&b, 600);
@@ -414,31 +416,28 @@ static void race_inflight(void *arg)
 			tag[s] = new_tags[s];
 			file[s] = EMPTY;
 		}
-		CHECK_EQ(C_PIPES, ring_update_files(&dst, 0, fds, new_tags,
-						    C_PIPES));
+		CHECK_EQ(C_PIPES, io_uring_register_files_update_tag(&dst, 0,
+						fds, new_tags, C_PIPES));
 		expect_tags(&dst, want_tags, nr_tags);
 
 		/* blocking reads on every pipe slot, some through io-wq */
 		for (s = 0; s < C_PIPES; s++) {
-			struct io_uring_sqe *sqe = ring_get_sqe(&dst);
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&dst);
 
 			CHECK(sqe != NULL);
-			sqe->opcode = IORING_OP_READ;
+			io_uring_prep_read(sqe, s, bufs[s], C_MSG_LEN, -1ULL);
 			sqe->flags = IOSQE_FIXED_FILE | (rnd(2) ? IOSQE_ASYNC : 0);
-			sqe->fd = s;
-			sqe->addr = (uintptr_t)bufs[s];
-			sqe->len = C_MSG_LEN;
-			sqe->off = -1ULL;
 			sqe->user_data = RD_DATA(it, s);
 			memset(bufs[s], 0, C_MSG_LEN);
 		}
-		CHECK_EQ(C_PIPES, ring_submit_and_wait(&dst, 0));
+		CHECK_EQ(C_PIPES, io_uring_submit(&dst));
 
 		/* the clone races the writer completing the reads */
 		CHECK_EQ(0, pthread_create(&t, NULL, writer_fn, &w));
 		pthread_barrier_wait(&start);
-		CHECK_EQ(0, clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
-					soff, doff, nr));
+		CHECK_EQ(0, clone_files(&dst, src.ring_fd,
+					IORING_REGISTER_DST_REPLACE, soff, doff,
+					nr));
 		CHECK_EQ(0, pthread_join(t, NULL));
 
 		nr_tags = 0;
@@ -454,7 +453,7 @@ static void race_inflight(void *arg)
 		while (got_reads < C_PIPES || nr_tags) {
 			struct io_uring_cqe cqe;
 
-			CHECK_EQ(0, ring_wait_cqe(&dst, &cqe));
+			CHECK_EQ(0, wait_cqe(&dst, &cqe));
 			if ((cqe.user_data >> 32) == (RD_DATA(0, 0) >> 32)) {
 				s = cqe.user_data & 0xff;
 				CHECK_EQ(RD_DATA(it, s), cqe.user_data);
@@ -496,10 +495,10 @@ static void race_inflight(void *arg)
 	for (s = 0; s < C_SLOTS; s++)
 		if (tag[s])
 			want_tags[nr_tags++] = tag[s];
-	CHECK_EQ(0, ring_unregister_files(&dst));
+	CHECK_EQ(0, io_uring_unregister_files(&dst));
 	expect_tags(&dst, want_tags, nr_tags);
 	ring_exit(&dst);
-	CHECK_EQ(0, ring_unregister_files(&src));
+	CHECK_EQ(0, io_uring_unregister_files(&src));
 	ring_exit(&src);
 	close(sp[1]);
 	check_eof(sp[0]);
@@ -534,25 +533,26 @@ static void d_layout(struct layout *l)
 static void *owner_fn(void *arg)
 {
 	struct owner *o = arg;
-	struct ring r, tmpl;
+	struct io_uring r, tmpl;
 	struct layout l;
 	int fd = o->sentinel;
 
 	CHECK_EQ(0, ring_init(&r, 4, o->setup_flags));
 	d_layout(&l);
 	register_layout(&r, o->tf, &l);
-	CHECK_EQ(1, ring_update_files(&r, D_SLOTS - 1, &fd, NULL, 1));
+	CHECK_EQ(1, io_uring_register_files_update_tag(&r, D_SLOTS - 1, &fd,
+						       NULL, 1));
 	ring_clear(&tmpl);
 	if (o->setup_flags & IORING_SETUP_SINGLE_ISSUER) {
 		/* only we may clone from it: into a template anyone may */
 		CHECK_EQ(0, ring_init(&tmpl, 4, 0));
-		CHECK_EQ(0, clone_files(&tmpl, r.fd, 0, 0, 0, 0));
-		o->issuer_fd = dup(r.fd);
+		CHECK_EQ(0, clone_files(&tmpl, r.ring_fd, 0, 0, 0, 0));
+		o->issuer_fd = dup(r.ring_fd);
 		CHECK(o->issuer_fd >= 0);
-		o->dup_fd = dup(tmpl.fd);
+		o->dup_fd = dup(tmpl.ring_fd);
 	} else {
 		o->issuer_fd = -1;
-		o->dup_fd = dup(r.fd);
+		o->dup_fd = dup(r.ring_fd);
 	}
 	CHECK(o->dup_fd >= 0);
 	sem_post(&o->ready);
@@ -572,7 +572,7 @@ static void race_owner_exit(void *arg)
 	unsigned int clones = 0, registered = 0, eexist = 0;
 	struct layout want;
 	struct tfiles tf;
-	struct ring dst;
+	struct io_uring dst;
 	struct bound b;
 
 	(void)arg;
@@ -647,7 +647,7 @@ static void race_owner_exit(void *arg)
 		} else {
 			close(src);
 		}
-		CHECK_EQ(0, ring_unregister_files(&dst));
+		CHECK_EQ(0, io_uring_unregister_files(&dst));
 		expect_no_cqe(&dst);
 		close(sp[1]);
 		check_eof(sp[0]);
@@ -674,7 +674,7 @@ struct worker {
 	int tmpl_fd;		/* the template: allowed */
 	const struct layout *src_l;
 	pthread_barrier_t *start;
-	struct ring r;		/* handed: created and cloned into by main */
+	struct io_uring r;	/* handed: created and cloned into by main */
 	bool handed;
 };
 
@@ -687,7 +687,7 @@ static void *worker_fn(void *arg)
 	struct worker *w = arg;
 	struct layout want = *w->src_l;
 	unsigned int src = w->tmpl_fd, cflags = 0;
-	struct ring *r = &w->r;
+	struct io_uring *r = &w->r;
 	unsigned int i;
 
 	for (i = 0; i < want.nr; i++)
@@ -737,7 +737,7 @@ static void race_workers(void *arg)
 	pthread_barrier_t start;
 	unsigned int i, reads = 0, refills = 0, handed = 0;
 	__u64 tags[MAX_SLOTS];
-	struct ring src, tmpl;
+	struct io_uring src, tmpl;
 	struct bound b;
 	struct tfiles tf;
 	int sp[2], fd, n;
@@ -753,12 +753,13 @@ static void race_workers(void *arg)
 	}
 	register_layout(&src, &tf, &l);
 	fd = sp[1];
-	CHECK_EQ(1, ring_update_files(&src, 6, &fd, NULL, 1));	/* untagged */
+	/* untagged */
+	CHECK_EQ(1, io_uring_register_files_update_tag(&src, 6, &fd, NULL, 1));
 	l.file[6] = SENTINEL;
 	close(sp[1]);
 	/* (b): a template without SINGLE_ISSUER, filled by the submitter */
 	CHECK_EQ(0, ring_init(&tmpl, 4, 0));
-	CHECK_EQ(0, clone_files(&tmpl, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(0, clone_files(&tmpl, src.ring_fd, 0, 0, 0, 0));
 	memset(&tl, 0, sizeof(tl));
 	layout_clone(&tl, &l, 0, 0, 0, tags, &n);
 
@@ -767,15 +768,16 @@ static void race_workers(void *arg)
 		CTX("round %u", b.done);
 		pthread_barrier_init(&start, NULL, E_WORKERS + 1);
 		for (i = 0; i < E_WORKERS; i++) {
-			w[i] = (struct worker){ .id = i, .src_fd = src.fd,
-					       .tmpl_fd = tmpl.fd, .src_l = &l,
-					       .start = &start,
+			w[i] = (struct worker){ .id = i,
+					       .src_fd = src.ring_fd,
+					       .tmpl_fd = tmpl.ring_fd,
+					       .src_l = &l, .start = &start,
 					       .handed = i % 3 == 2 };
 			if (w[i].handed) {
 				/* (a): disabled, no submitter yet */
 				CHECK_EQ(0, ring_init(&w[i].r, 16, E_HANDED));
-				CHECK_EQ(0, clone_files(&w[i].r, src.fd, 0, 0,
-							0, 0));
+				CHECK_EQ(0, clone_files(&w[i].r, src.ring_fd,
+							0, 0, 0, 0));
 				handed++;
 			}
 			CHECK_EQ(0, pthread_create(&t[i], NULL, worker_fn, &w[i]));
@@ -791,7 +793,7 @@ static void race_workers(void *arg)
 				 slot_file(&src, i % E_SLOTS));
 			if (i % 8)
 				continue;
-			CHECK_EQ(0, clone_files(&tmpl, src.fd,
+			CHECK_EQ(0, clone_files(&tmpl, src.ring_fd,
 						IORING_REGISTER_DST_REPLACE,
 						0, 0, 0));
 			refills++;
@@ -810,7 +812,7 @@ static void race_workers(void *arg)
 	expect_no_cqe(&tmpl);
 	check_layout(&tmpl, &tl);
 	ring_exit(&tmpl);
-	CHECK_EQ(0, ring_unregister_files(&src));
+	CHECK_EQ(0, io_uring_unregister_files(&src));
 	expect_tags(&src, tags, layout_tags(&l, tags));
 	ring_exit(&src);
 	check_eof(sp[0]);
@@ -823,7 +825,7 @@ static void race_workers(void *arg)
 #define F_SRC_SLOTS	32
 
 struct dst_updater {
-	struct ring *dst;
+	struct io_uring *dst;
 	const struct tfiles *tf;
 	volatile bool stop;
 	unsigned int ops;
@@ -842,27 +844,28 @@ static void *dst_updater_fn(void *arg)
 		switch (rnd(6)) {
 		case 0:
 			fd = u->tf->fd[rnd(F_SLOTS)];
-			ret = ring_update_files(u->dst, slot, &fd, NULL, 1);
+			ret = io_uring_register_files_update_tag(u->dst, slot,
+								 &fd, NULL, 1);
 			/* a ranged clone may have made a smaller table */
 			CHECK(ret == 1 || ret == -ENXIO || ret == -EINVAL);
 			break;
 		case 1:
-			ret = ring_unregister_files(u->dst);
+			ret = io_uring_unregister_files(u->dst);
 			CHECK(ret == 0 || ret == -ENXIO);
 			break;
 		case 2:
-			ret = ring_register_files_sparse(u->dst, F_SLOTS);
+			ret = io_uring_register_files_sparse(u->dst, F_SLOTS);
 			CHECK(ret == 0 || ret == -EBUSY);
 			break;
 		case 3:
-			ret = ring_open_direct(u->dst, u->tf->path[rnd(F_SLOTS)],
-					       O_RDONLY, rnd(2) ? slot + 1 :
-					       IORING_FILE_INDEX_ALLOC);
+			ret = open_direct(u->dst, u->tf->path[rnd(F_SLOTS)],
+					  O_RDONLY, rnd(2) ? slot + 1 :
+					  IORING_FILE_INDEX_ALLOC);
 			CHECK(ret >= 0 || ret == -ENXIO || ret == -ENFILE ||
 			      ret == -EINVAL);
 			break;
 		case 4:
-			ret = ring_close_direct(u->dst, slot);
+			ret = close_direct(u->dst, slot);
 			CHECK(ret == 0 || ret == -EBADF || ret == -ENXIO ||
 			      ret == -EINVAL);
 			break;
@@ -876,7 +879,7 @@ static void *dst_updater_fn(void *arg)
 }
 
 struct dst_cloner {
-	struct ring *dst;
+	struct io_uring *dst;
 	int src_fd;
 	struct bound b;
 	unsigned int busy;
@@ -911,7 +914,7 @@ static void race_dst_changes(void *arg)
 	struct layout l = { .nr = F_SRC_SLOTS };
 	struct dst_updater u = { 0 };
 	struct dst_cloner c[2];
-	struct ring src[2], dst;
+	struct io_uring src[2], dst;
 	pthread_t tu, tc[2];
 	struct tfiles tf;
 	int sp[2], fd, i, f;
@@ -926,14 +929,16 @@ static void race_dst_changes(void *arg)
 		register_layout(&src[i], &tf, &l);
 	}
 	fd = sp[1];
-	CHECK_EQ(1, ring_update_files(&src[0], F_SRC_SLOTS - 1, &fd, NULL, 1));
+	CHECK_EQ(1, io_uring_register_files_update_tag(&src[0], F_SRC_SLOTS - 1,
+						       &fd, NULL, 1));
 	close(sp[1]);
 	CHECK_EQ(0, ring_init(&dst, 16, 0));	/* plain: three threads */
 	u.dst = &dst;
 	u.tf = &tf;
 	CHECK_EQ(0, pthread_create(&tu, NULL, dst_updater_fn, &u));
 	for (i = 0; i < 2; i++) {
-		c[i] = (struct dst_cloner){ .dst = &dst, .src_fd = src[i].fd };
+		c[i] = (struct dst_cloner){ .dst = &dst,
+					    .src_fd = src[i].ring_fd };
 		bound_start(&c[i].b, 15000);
 		CHECK_EQ(0, pthread_create(&tc[i], NULL, dst_cloner_fn, &c[i]));
 	}
@@ -947,8 +952,8 @@ static void race_dst_changes(void *arg)
 	       c[0].busy, c[1].busy, u.ops);
 
 	/* every slot holds a test file or reads -EBADF (empty, sentinel) */
-	ring_unregister_files(&dst);
-	CHECK_EQ(0, clone_files(&dst, src[0].fd, 0, 0, 0, 0));
+	io_uring_unregister_files(&dst);
+	CHECK_EQ(0, clone_files(&dst, src[0].ring_fd, 0, 0, 0, 0));
 	for (i = 0; i < F_SRC_SLOTS; i++) {
 		f = slot_file(&dst, i);
 		CHECK_EQ(i == F_SRC_SLOTS - 1 ? -EBADF : slot_expect(l.file[i]),
@@ -967,7 +972,7 @@ static void race_dst_changes(void *arg)
 #define G_HOLD_SLOTS	16384	/* FILES_UPDATE2 entries holding src's lock */
 
 struct holder {
-	struct ring *src;
+	struct io_uring *src;
 	int *fds;
 	pthread_barrier_t *start;
 	double secs;
@@ -981,14 +986,14 @@ static void *holder_fn(void *arg)
 
 	pthread_barrier_wait(h->start);
 	t0 = now_s();
-	CHECK_EQ(G_HOLD_SLOTS, ring_update_files(h->src, G_SLOTS, h->fds, NULL,
-						 G_HOLD_SLOTS));
+	CHECK_EQ(G_HOLD_SLOTS, io_uring_register_files_update_tag(h->src,
+					G_SLOTS, h->fds, NULL, G_HOLD_SLOTS));
 	h->secs = now_s() - t0;
 	return NULL;
 }
 
 struct enabler {
-	struct ring *dst;
+	struct io_uring *dst;
 	pthread_barrier_t *start;
 	unsigned int delay_us;
 	int ret;
@@ -1032,7 +1037,7 @@ static void race_enable(void *arg)
 	struct layout dl = { .nr = G_SLOTS }, want = { .nr = G_SLOTS };
 	unsigned int i, done = 0, eexist = 0;
 	pthread_barrier_t start;
-	struct ring src, dst;
+	struct io_uring src, dst;
 	double held = 0;
 	struct bound b;
 	struct tfiles tf;
@@ -1050,8 +1055,10 @@ static void race_enable(void *arg)
 	for (i = 0; i < G_HOLD_SLOTS; i++)
 		fds[i] = tf.fd[i % (2 * G_SLOTS)];
 	CHECK_EQ(0, ring_init(&src, 4, 0));
-	CHECK_EQ(0, ring_register_files_sparse(&src, G_SLOTS + G_HOLD_SLOTS));
-	CHECK_EQ(G_SLOTS, ring_update_files(&src, 0, tf.fd, NULL, G_SLOTS));
+	CHECK_EQ(0, io_uring_register_files_sparse(&src,
+						   G_SLOTS + G_HOLD_SLOTS));
+	CHECK_EQ(G_SLOTS, io_uring_register_files_update_tag(&src, 0, tf.fd,
+							     NULL, G_SLOTS));
 
 	bound_start(&b, 24);
 	for (; bound_more(&b); b.done++) {
@@ -1073,8 +1080,8 @@ static void race_enable(void *arg)
 		pthread_barrier_wait(&start);
 		usleep(5000);	/* the holder has the source's lock by now */
 		/* not the submitter-to-be: the tags must not come from here */
-		ret = clone_files(&dst, src.fd, IORING_REGISTER_DST_REPLACE,
-				  0, 0, G_SLOTS);
+		ret = clone_files(&dst, src.ring_fd,
+				  IORING_REGISTER_DST_REPLACE, 0, 0, G_SLOTS);
 		CHECK(ret == 0 || ret == -EEXIST);
 		done += !ret;
 		eexist += ret == -EEXIST;
@@ -1146,7 +1153,7 @@ static int h_file_id(const char *buf, int res)
  * Reads every slot of @r's H_SLOTS-slot table at once: file[s] is the test
  * file slot s holds or H_SENT; an empty slot or anything else fails.
  */
-static void h_read_table(struct ring *r, int *file)
+static void h_read_table(struct io_uring *r, int *file)
 {
 	char bufs[H_SLOTS][TFILE_LEN];
 	struct io_uring_cqe cqe;
@@ -1155,20 +1162,16 @@ static void h_read_table(struct ring *r, int *file)
 	struct io_uring_sqe *sqe;
 
 	for (s = 0; s < H_SLOTS; s++) {
-		sqe = ring_get_sqe(r);
+		sqe = io_uring_get_sqe(r);
 		CHECK(sqe != NULL);
-		sqe->opcode = IORING_OP_READ;
+		io_uring_prep_read(sqe, s, bufs[s], TFILE_LEN, 0);
 		sqe->flags = IOSQE_FIXED_FILE;
-		sqe->fd = s;
-		sqe->addr = (uintptr_t)bufs[s];
-		sqe->len = TFILE_LEN;
-		sqe->off = 0;
 		sqe->user_data = H_UD_TABLE | s;
 		memset(bufs[s], 0, TFILE_LEN);
 	}
-	CHECK_EQ(H_SLOTS, ring_submit_and_wait(r, H_SLOTS));
+	CHECK_EQ(H_SLOTS, io_uring_submit(r));
 	for (n = 0; n < H_SLOTS; n++) {
-		CHECK_EQ(0, ring_wait_cqe(r, &cqe));
+		CHECK_EQ(0, wait_cqe(r, &cqe));
 		CHECK_EQ(H_UD_TABLE, cqe.user_data & ~0xffULL);
 		s = cqe.user_data & 0xff;
 		CHECK(s < H_SLOTS && !seen[s]);
@@ -1178,7 +1181,7 @@ static void h_read_table(struct ring *r, int *file)
 			nr_bad++;
 		else if (file[s] < 0 || file[s] >= MAX_TFILES)
 			die_at(__FILE__, __LINE__, "ring %d slot %u reads %d",
-			       r->fd, s, file[s]);
+			       r->ring_fd, s, file[s]);
 	}
 	if (!nr_bad)
 		return;
@@ -1186,22 +1189,22 @@ static void h_read_table(struct ring *r, int *file)
 	for (s = 0; s < H_SLOTS; s++) {
 		if (file[s] != -EBADF)
 			continue;
-		sqe = ring_get_sqe(r);
+		sqe = io_uring_get_sqe(r);
 		CHECK(sqe != NULL);
-		sqe->opcode = IORING_OP_FSYNC;
+		io_uring_prep_rw(IORING_OP_FSYNC, sqe, s, NULL, 0, 0);
 		sqe->flags = IOSQE_FIXED_FILE;
-		sqe->fd = s;
 		sqe->user_data = H_UD_FSYNC | s;
 	}
-	CHECK_EQ(nr_bad, ring_submit_and_wait(r, nr_bad));
+	CHECK_EQ(nr_bad, io_uring_submit(r));
 	for (n = 0; n < nr_bad; n++) {
-		CHECK_EQ(0, ring_wait_cqe(r, &cqe));
+		CHECK_EQ(0, wait_cqe(r, &cqe));
 		CHECK_EQ(H_UD_FSYNC, cqe.user_data & ~0xffULL);
 		s = cqe.user_data & 0xff;
 		CHECK(s < H_SLOTS && file[s] == -EBADF);
 		if (cqe.res != -EINVAL)
 			die_at(__FILE__, __LINE__, "ring %d slot %u: read EBADF, "
-			       "fsync %d: an empty slot", r->fd, s, cqe.res);
+			       "fsync %d: an empty slot", r->ring_fd, s,
+			       cqe.res);
 		file[s] = H_SENT;
 	}
 }
@@ -1269,7 +1272,7 @@ static void h_close_gen(int *fds)
  * references to their files, so a stale slot would read a freed file.
  */
 struct h_reregister {
-	struct ring *src;
+	struct io_uring *src;
 	const struct tfiles *tf;
 	int sentinel;
 	unsigned int gen;
@@ -1286,7 +1289,7 @@ static void *h_reregister_fn(void *arg)
 	while (!u->stop) {
 		u->gen ^= 1;
 		h_open_gen(u->tf, u->gen, u->sentinel, fds);
-		CHECK_EQ(0, ring_unregister_files(u->src));
+		CHECK_EQ(0, io_uring_unregister_files(u->src));
 		if (!rnd(4)) {
 			/* a wider window without a table (not asleep) */
 			double end = now_s() + rnd(100) / 1e6;
@@ -1295,7 +1298,7 @@ static void *h_reregister_fn(void *arg)
 				;
 			u->gaps++;
 		}
-		CHECK_EQ(0, ring_register_files(u->src, fds, H_SLOTS));
+		CHECK_EQ(0, io_uring_register_files(u->src, fds, H_SLOTS));
 		h_close_gen(fds);
 		u->cycles++;
 		usleep(rnd(500));
@@ -1305,7 +1308,7 @@ static void *h_reregister_fn(void *arg)
 
 /* M: MSG_RING SEND_FD of the sender's slots into source slots, cyclically. */
 struct h_sender {
-	struct ring *snd;
+	struct io_uring *snd;
 	int src_fd;
 	volatile bool stop;
 	unsigned int sent, enxio, posted;
@@ -1321,12 +1324,11 @@ static void *h_sender_fn(void *arg)
 	rng_state = 0x5e9d;
 	while (!m->stop) {
 		for (i = 0; i < H_MSG_BATCH; i++) {
-			struct io_uring_sqe *sqe = ring_get_sqe(m->snd);
+			struct io_uring_sqe *sqe = io_uring_get_sqe(m->snd);
 
 			CHECK(sqe != NULL);
-			sqe->opcode = IORING_OP_MSG_RING;
-			sqe->fd = m->src_fd;
-			sqe->addr = IORING_MSG_SEND_FD;
+			io_uring_prep_rw(IORING_OP_MSG_RING, sqe, m->src_fd,
+					 (void *)IORING_MSG_SEND_FD, 0, 0);
 			sqe->addr3 = from;
 			sqe->file_index = to + 1;
 			/* half of them post a CQE on the source: the reader's */
@@ -1338,9 +1340,9 @@ static void *h_sender_fn(void *arg)
 			from = (from + 1) % H_SND_SLOTS;
 			to = (to + 1) % H_SLOTS;
 		}
-		CHECK_EQ(H_MSG_BATCH, ring_submit_and_wait(m->snd, H_MSG_BATCH));
+		CHECK_EQ(H_MSG_BATCH, io_uring_submit(m->snd));
 		for (n = 0; n < H_MSG_BATCH; n++) {
-			CHECK_EQ(0, ring_wait_cqe(m->snd, &cqe));
+			CHECK_EQ(0, wait_cqe(m->snd, &cqe));
 			CHECK_EQ(H_UD_MSG, cqe.user_data & ~0xffULL);
 			i = cqe.user_data & 0xff;
 			CHECK(i < H_MSG_BATCH);
@@ -1359,7 +1361,7 @@ static void *h_sender_fn(void *arg)
 
 /* R: the only submitter on the source, fixed reads always in flight. */
 struct h_reader {
-	struct ring *src;
+	struct io_uring *src;
 	volatile bool stop;
 	unsigned int reads, ebadf, async, posts;
 };
@@ -1398,31 +1400,29 @@ static void *h_reader_fn(void *arg)
 	char bufs[H_READS][TFILE_LEN];
 	int slot[H_READS];
 	bool busy[H_READS] = { false };
-	unsigned int i, next = 0, inflight = 0, to_submit;
+	unsigned int i, next = 0, inflight = 0, queued;
 	struct io_uring_cqe cqe;
 
 	rng_state = 0x4ead;
 	for (;;) {
 		bool stop = r->stop;
 
-		for (i = 0; !stop && i < H_READS; i++) {
+		for (i = 0, queued = 0; !stop && i < H_READS; i++) {
 			struct io_uring_sqe *sqe;
 
 			if (busy[i])
 				continue;
-			sqe = ring_get_sqe(r->src);
+			sqe = io_uring_get_sqe(r->src);
 			CHECK(sqe != NULL);
-			sqe->opcode = IORING_OP_READ;
+			slot[i] = next;
+			io_uring_prep_read(sqe, next, bufs[i], TFILE_LEN, 0);
 			sqe->flags = IOSQE_FIXED_FILE;
 			if (rnd(2)) {
 				sqe->flags |= IOSQE_ASYNC;	/* io-wq */
 				r->async++;
 			}
-			sqe->fd = slot[i] = next;
-			sqe->addr = (uintptr_t)bufs[i];
-			sqe->len = TFILE_LEN;
-			sqe->off = 0;
 			sqe->user_data = H_UD_READ | i;
+			queued++;
 			memset(bufs[i], 0, TFILE_LEN);
 			busy[i] = true;
 			inflight++;
@@ -1430,17 +1430,19 @@ static void *h_reader_fn(void *arg)
 		}
 		if (!inflight)
 			break;
-		to_submit = r->src->sqe_tail - *r->src->sq_tail;
-		CHECK_EQ(to_submit, ring_submit_and_wait(r->src, 1));
-		while (!ring_pop_cqe(r->src, &cqe))
+		CHECK_EQ(queued, io_uring_submit(r->src));
+		/* one CQE at least, then all there are */
+		CHECK_EQ(0, wait_cqe(r->src, &cqe));
+		do {
 			h_reader_cqe(r, &cqe, slot, bufs, busy, &inflight);
+		} while (!peek_cqe(r->src, &cqe));
 	}
 	/* the sender has stopped: its last CQEs, overflowed ones flushed */
 	do {
-		CHECK(sys_io_uring_enter(r->src->fd, 0, 0,
-					 IORING_ENTER_GETEVENTS) >= 0);
+		CHECK(io_uring_enter(r->src->ring_fd, 0, 0,
+				     IORING_ENTER_GETEVENTS, NULL) >= 0);
 		i = 0;
-		while (!ring_pop_cqe(r->src, &cqe)) {
+		while (!peek_cqe(r->src, &cqe)) {
 			h_reader_cqe(r, &cqe, slot, bufs, busy, &inflight);
 			i++;
 		}
@@ -1465,7 +1467,7 @@ static void *h_cloner_fn(void *arg)
 	int model[2][H_SLOTS], file[H_SLOTS];
 	struct io_uring_rsrc_update up = { .offset = -1U, .data = c->src_fd };
 	unsigned int nr[2] = { 0, 0 }, d, s;
-	struct ring dst[2];
+	struct io_uring dst[2];
 	int ret, g;
 
 	rng_state = 0xc10e0000ULL + c->id;
@@ -1476,7 +1478,7 @@ static void *h_cloner_fn(void *arg)
 
 	while (bound_more(&c->b)) {
 		unsigned int op = rnd(4), cflags = 0, src = c->src_fd;
-		struct ring *r;
+		struct io_uring *r;
 
 		d = rnd(2);
 		r = &dst[d];
@@ -1485,7 +1487,7 @@ static void *h_cloner_fn(void *arg)
 		switch (op) {
 		case 0:		/* into a ring without a table */
 			if (nr[d]) {
-				CHECK_EQ(0, ring_unregister_files(r));
+				CHECK_EQ(0, io_uring_unregister_files(r));
 				nr[d] = 0;
 			}
 			break;
@@ -1547,7 +1549,7 @@ static void race_source_churn(void *arg)
 	struct h_reader rd = { 0 };
 	struct h_cloner c[2];
 	int fds[H_SLOTS], a[H_SLOTS], b[H_SLOTS], sp[2], dup_fd, i;
-	struct ring src, snd, dst;
+	struct io_uring src, snd, dst;
 	pthread_t tu, tm, tr, tc[2];
 	unsigned int sent = 0;
 	struct tfiles tf;
@@ -1558,25 +1560,25 @@ static void race_source_churn(void *arg)
 	/* plain: other threads clone it, send into it, re-register it */
 	CHECK_EQ(0, ring_init(&src, 64, 0));
 	h_open_gen(&tf, 0, sp[1], fds);
-	CHECK_EQ(0, ring_register_files(&src, fds, H_SLOTS));
+	CHECK_EQ(0, io_uring_register_files(&src, fds, H_SLOTS));
 	h_close_gen(fds);
 	CHECK_EQ(0, ring_init(&snd, 16, 0));
 	for (i = 0; i < H_MSG_FILES; i++)
 		fds[i] = tf.fd[H_MSG_FIRST + i];
 	fds[H_MSG_FILES] = sp[1];
-	CHECK_EQ(0, ring_register_files(&snd, fds, H_SND_SLOTS));
-	dup_fd = dup(src.fd);
+	CHECK_EQ(0, io_uring_register_files(&snd, fds, H_SND_SLOTS));
+	dup_fd = dup(src.ring_fd);
 	CHECK(dup_fd >= 0);
 
 	u = (struct h_reregister){ .src = &src, .tf = &tf, .sentinel = sp[1] };
-	m = (struct h_sender){ .snd = &snd, .src_fd = src.fd };
+	m = (struct h_sender){ .snd = &snd, .src_fd = src.ring_fd };
 	rd = (struct h_reader){ .src = &src };
 	CHECK_EQ(0, pthread_create(&tr, NULL, h_reader_fn, &rd));
 	CHECK_EQ(0, pthread_create(&tu, NULL, h_reregister_fn, &u));
 	CHECK_EQ(0, pthread_create(&tm, NULL, h_sender_fn, &m));
 	for (i = 0; i < 2; i++) {
 		c[i] = (struct h_cloner){ .id = i + 1,
-					  .src_fd = i ? dup_fd : src.fd };
+					  .src_fd = i ? dup_fd : src.ring_fd };
 		bound_start(&c[i].b, 6000);
 		CHECK_EQ(0, pthread_create(&tc[i], NULL, h_cloner_fn, &c[i]));
 	}
@@ -1610,7 +1612,7 @@ static void race_source_churn(void *arg)
 	/* quiescent: a clone is an exact copy of the source */
 	CTX("quiescent");
 	CHECK_EQ(0, ring_init(&dst, H_SLOTS, 0));
-	CHECK_EQ(0, clone_files(&dst, src.fd, 0, 0, 0, 0));
+	CHECK_EQ(0, clone_files(&dst, src.ring_fd, 0, 0, 0, 0));
 	check_size(&dst, H_SLOTS);
 	h_read_table(&src, a);
 	h_read_table(&dst, b);
@@ -1622,7 +1624,7 @@ static void race_source_churn(void *arg)
 	expect_no_cqe(&dst);
 	ring_exit(&dst);
 
-	CHECK_EQ(0, ring_unregister_files(&src));
+	CHECK_EQ(0, io_uring_unregister_files(&src));
 	expect_no_cqe(&src);
 	ring_exit(&src);
 	close(dup_fd);

@@ -2,9 +2,9 @@
 /*
  * Shared helpers of the IORING_REGISTER_CLONE_FILES stress programs.
  *
- * The ring helpers are the kselftests' io_uring_util.h (raw syscalls, no
- * liburing), found through -I; this header adds what every stress program
- * needs on top: subtests run in a child process each, checks that end the
+ * The rings are driven with mini_liburing.h and progs/uring.h (raw
+ * syscalls, no liburing); this header adds what every stress program needs
+ * on top: subtests run in a child process each, checks that end the
  * subtest, test files whose content tells which file a fixed slot holds,
  * file table layouts, tag completions and reference checks.
  */
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "uring.h"	/* progs/: io_uring_util.h and clone_files() */
+#include "uring.h"	/* progs/: mini_liburing.h and its helpers */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -164,7 +164,7 @@ static inline int summary(void)
 /* Line-buffered output, so that children and parent interleave by lines. */
 static inline void stress_init(void)
 {
-	struct ring r;
+	struct io_uring r;
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -233,7 +233,7 @@ static inline void tfiles_destroy(struct tfiles *tf)
 }
 
 /* Which test file fixed @slot holds, -errno of the read, or NOT_A_FILE. */
-static inline int slot_file(struct ring *r, unsigned int slot)
+static inline int slot_file(struct io_uring *r, unsigned int slot)
 {
 	char buf[TFILE_LEN + 1], want[TFILE_LEN];
 	int ret, i;
@@ -269,8 +269,8 @@ struct layout {
 	unsigned int alloc_start, alloc_end;	/* file allocation range */
 };
 
-static inline void register_layout(struct ring *r, const struct tfiles *tf,
-			    struct layout *l)
+static inline void register_layout(struct io_uring *r,
+				   const struct tfiles *tf, struct layout *l)
 {
 	int fds[MAX_SLOTS];
 	unsigned int i;
@@ -285,25 +285,28 @@ static inline void register_layout(struct ring *r, const struct tfiles *tf,
 		if (l->file[i] == EMPTY)
 			l->tag[i] = 0;
 	}
-	CHECK_EQ(0, ring_register_files_tags(r, fds, l->tag, l->nr));
+	CHECK_EQ(0, io_uring_register_files_tags(r, fds, l->tag, l->nr));
 	l->alloc_start = 0;
 	l->alloc_end = l->nr;
 }
 
 /* The table has exactly @nr slots (0: no table), probed without changes. */
-static inline void check_size(struct ring *r, unsigned int nr)
+static inline void check_size(struct io_uring *r, unsigned int nr)
 {
 	int skip = IORING_REGISTER_FILES_SKIP;
 
 	if (!nr) {
-		CHECK_EQ(-ENXIO, ring_update_files(r, 0, &skip, NULL, 1));
+		CHECK_EQ(-ENXIO, io_uring_register_files_update_tag(r, 0, &skip,
+								    NULL, 1));
 		return;
 	}
-	CHECK_EQ(1, ring_update_files(r, nr - 1, &skip, NULL, 1));
-	CHECK_EQ(-EINVAL, ring_update_files(r, nr, &skip, NULL, 1));
+	CHECK_EQ(1, io_uring_register_files_update_tag(r, nr - 1, &skip, NULL,
+						       1));
+	CHECK_EQ(-EINVAL, io_uring_register_files_update_tag(r, nr, &skip, NULL,
+							     1));
 }
 
-static inline void check_layout(struct ring *r, const struct layout *l)
+static inline void check_layout(struct io_uring *r, const struct layout *l)
 {
 	unsigned int i;
 
@@ -313,8 +316,8 @@ static inline void check_layout(struct ring *r, const struct layout *l)
 
 		if (got != slot_expect(l->file[i]))
 			die_at(__FILE__, __LINE__,
-			       "ring %d slot %u: expected %d, got %d", r->fd,
-			       i, slot_expect(l->file[i]), got);
+			       "ring %d slot %u: expected %d, got %d",
+			       r->ring_fd, i, slot_expect(l->file[i]), got);
 	}
 	if (!l->nr)
 		CHECK_EQ(-EBADF, slot_file(r, 0));
@@ -334,18 +337,17 @@ static inline int layout_alloc_slot(const struct layout *l)
 }
 
 /* A direct open with IORING_FILE_INDEX_ALLOC takes the expected slot. */
-static inline void check_alloc(struct ring *r, const struct tfiles *tf,
-			const struct layout *l)
+static inline void check_alloc(struct io_uring *r, const struct tfiles *tf,
+			       const struct layout *l)
 {
 	int want = layout_alloc_slot(l), got;
 
-	got = ring_open_direct(r, tf->path[0], O_RDONLY,
-			       IORING_FILE_INDEX_ALLOC);
+	got = open_direct(r, tf->path[0], O_RDONLY, IORING_FILE_INDEX_ALLOC);
 	CHECK_EQ(want, got);
 	if (got < 0)
 		return;
 	CHECK_EQ(0, slot_file(r, got));
-	CHECK_EQ(0, ring_close_direct(r, got));
+	CHECK_EQ(0, close_direct(r, got));
 }
 
 /*
@@ -396,35 +398,80 @@ static inline int sort_u64(const void *a, const void *b)
 }
 
 /*
- * The CQEs pending on @r, once the @nr expected ones have come
- * (ring_wait_tags(): a tag can come a little after the CQE of an io-wq
- * request that used the slot), are exactly the tag completions @exp, in
- * any order, and no other CQE was skipped by a helper since the last check.
+ * A slot's tag is posted once no request uses the slot's old node any
+ * more.  A request that io-wq completed drops its node in task_work after
+ * its own CQE was posted, so a tag can come a little after the CQE of the
+ * last request that used the slot.
  */
-static inline void expect_tags(struct ring *r, const __u64 *exp, int nr)
+#define TAG_WAIT_MS	5000
+
+/*
+ * Pops the CQEs of @r into @out (room for @max) until @want have come, or
+ * none for TAG_WAIT_MS; returns how many came, tag completions (res 0) or
+ * not.  *@other counts those that are no tag completion.
+ */
+static inline int collect_tags(struct io_uring *r, __u64 *out, int max,
+			       int want, int *other)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 1000000 };
+	struct io_uring_getevents_arg arg = { .ts = (uintptr_t)&ts };
+	struct io_uring_cqe *cqe;
+	int n = 0, idle_ms = 0;
+
+	*other = 0;
+	for (;;) {
+		while (!io_uring_peek_cqe(r, &cqe)) {
+			if (cqe->res)
+				(*other)++;
+			else if (n < max)
+				out[n++] = cqe->user_data;
+			idle_ms = 0;
+			io_uring_cqe_seen(r);
+		}
+		if (n + *other >= want || idle_ms++ > TAG_WAIT_MS)
+			return n;
+		/* runs task_work; returns on a CQE or after 1 ms */
+		syscall(__NR_io_uring_enter, r->ring_fd, 0, 1,
+			IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+			&arg, sizeof(arg));
+	}
+}
+
+/*
+ * The CQEs pending on @r, once the @nr expected ones have come
+ * (collect_tags()), are exactly the tag completions @exp, in any order,
+ * and no helper of uring.h skipped a CQE on its way to its own since the
+ * program started.
+ */
+static inline void expect_tags(struct io_uring *r, const __u64 *exp, int nr)
 {
 	__u64 got[MAX_SLOTS + 1], want[MAX_SLOTS];
-	int i, n;
+	unsigned int skipped;
+	int i, n, other;
 
 	CHECK(nr <= MAX_SLOTS);
-	n = ring_wait_tags(r, got, MAX_SLOTS + 1, nr);
-	if (r->stray)
-		die_at(__FILE__, __LINE__, "%u unexpected CQEs on ring %d",
-		       r->stray, r->fd);
+	n = collect_tags(r, got, MAX_SLOTS + 1, nr, &other);
+	skipped = __atomic_load_n(&uring_skipped_cqes, __ATOMIC_RELAXED);
+	if (skipped)
+		die_at(__FILE__, __LINE__, "%u CQEs skipped by the helpers",
+		       skipped);
+	if (other)
+		die_at(__FILE__, __LINE__, "ring %d posted %d CQEs that are "
+		       "no tag completion", r->ring_fd, other);
 	if (n != nr)
 		die_at(__FILE__, __LINE__, "ring %d posted %d tag CQEs, not %d",
-		       r->fd, n, nr);
+		       r->ring_fd, n, nr);
 	memcpy(want, exp, nr * sizeof(*exp));
 	qsort(want, nr, sizeof(*want), sort_u64);
 	qsort(got, n, sizeof(*got), sort_u64);
 	for (i = 0; i < nr; i++)
 		if (want[i] != got[i])
 			die_at(__FILE__, __LINE__, "ring %d: tag 0x%llx, not 0x%llx",
-			       r->fd, (unsigned long long)got[i],
+			       r->ring_fd, (unsigned long long)got[i],
 			       (unsigned long long)want[i]);
 }
 
-static inline void expect_no_cqe(struct ring *r)
+static inline void expect_no_cqe(struct io_uring *r)
 {
 	expect_tags(r, NULL, 0);
 }
@@ -442,11 +489,12 @@ static inline int layout_tags(const struct layout *l, __u64 *tags)
 }
 
 /* Unregisters @r's table, which must post exactly the tags of @l. */
-static inline void unregister_expect_tags(struct ring *r, const struct layout *l)
+static inline void unregister_expect_tags(struct io_uring *r,
+					  const struct layout *l)
 {
 	__u64 tags[MAX_SLOTS];
 
-	CHECK_EQ(0, ring_unregister_files(r));
+	CHECK_EQ(0, io_uring_unregister_files(r));
 	expect_tags(r, tags, layout_tags(l, tags));
 }
 
@@ -803,7 +851,7 @@ static inline unsigned int table_roll_layout(struct table *t,
  * Registers a random table (see table_roll_layout()) on @r, which has
  * none.  Returns the state's name.
  */
-static inline const char *table_register(struct ring *r, struct table *t,
+static inline const char *table_register(struct io_uring *r, struct table *t,
 					 const struct tfiles *tf,
 					 unsigned int nfiles,
 					 unsigned int state, __u64 tag_base)
@@ -814,9 +862,9 @@ static inline const char *table_register(struct ring *r, struct table *t,
 
 	nr = table_roll_layout(t, tf, nfiles, state, tag_base, fds);
 	if (state == 1)
-		CHECK_EQ(0, ring_register_files_sparse(r, nr));
+		CHECK_EQ(0, io_uring_register_files_sparse(r, nr));
 	else if (state)
-		CHECK_EQ(0, ring_register_files_tags(r, fds, t->tag, nr));
+		CHECK_EQ(0, io_uring_register_files_tags(r, fds, t->tag, nr));
 	return names[state];
 }
 
@@ -824,7 +872,7 @@ static inline const char *table_register(struct ring *r, struct table *t,
  * Fixed slot @i of @r holds what the model says.  An unknown slot may
  * hold any test file or none, and is known from then on.
  */
-static inline void table_check_slot(struct ring *r, struct table *t,
+static inline void table_check_slot(struct io_uring *r, struct table *t,
 				    unsigned int i)
 {
 	int got = slot_file(r, i);
@@ -840,7 +888,7 @@ static inline void table_check_slot(struct ring *r, struct table *t,
  * The ring's table is what the model says: size, every occupied slot and
  * (for big tables a sample of) the empty and unknown ones; no CQE pending.
  */
-static inline void table_check(const char *name, struct ring *r,
+static inline void table_check(const char *name, struct io_uring *r,
 			       struct table *t)
 {
 	unsigned int i;
@@ -857,7 +905,7 @@ static inline void table_check(const char *name, struct ring *r,
 }
 
 /* Unregistering posts exactly the tags of the model. */
-static inline void table_unregister(struct ring *r, struct table *t)
+static inline void table_unregister(struct io_uring *r, struct table *t)
 {
 	__u64 tags[64];
 	unsigned int i;
@@ -870,7 +918,7 @@ static inline void table_unregister(struct ring *r, struct table *t)
 			CHECK(n < 64);
 			tags[n++] = t->tag[i];
 		}
-	CHECK_EQ(0, ring_unregister_files(r));
+	CHECK_EQ(0, io_uring_unregister_files(r));
 	expect_tags(r, tags, n);
 	t->nr = 0;
 }
@@ -949,7 +997,7 @@ static inline void arg_area_init(struct arg_area *a)
 
 /* The argument pointer of @kind: @valid, NULL or one that faults. */
 static inline void *arg_ptr(const struct arg_area *a, enum arg_kind kind,
-			    struct io_uring_clone_files *valid)
+			    struct io_uring_clone_buffers *valid)
 {
 	switch (kind) {
 	case ARG_NULL:
@@ -1006,7 +1054,7 @@ static inline __u32 edge_u32(unsigned int src_nr, unsigned int dst_nr,
  * @plausible (so that many calls get through; with DST_REPLACE mostly),
  * else edges everywhere (edge_u32()).
  */
-static inline void edge_range(struct io_uring_clone_files *cf, bool plausible,
+static inline void edge_range(struct io_uring_clone_buffers *cf, bool plausible,
 			      unsigned int src_nr, unsigned int dst_nr,
 			      __u32 nofile, __u32 cur_nofile)
 {
@@ -1027,7 +1075,7 @@ static inline void edge_range(struct io_uring_clone_files *cf, bool plausible,
 }
 
 /* pad (mostly zero), nr_args (mostly 1) and the argument's kind */
-static inline void edge_tail(struct io_uring_clone_files *cf,
+static inline void edge_tail(struct io_uring_clone_buffers *cf,
 			     unsigned int *nr_args, enum arg_kind *arg)
 {
 	if (!rnd(20))
