@@ -10,13 +10,19 @@
  *
  * The injection points are not just counted but predicted, point by point,
  * from the tables involved (model_clone()), after the kernel's
- * io_clone_take_files(), io_clone_install_files() and
- * io_alloc_file_tables():
- *  - the array of the cloned range, io_clone_take_files(): one kvmalloc of
- *    nr longs (at most 512 B here, or 512 KiB: no point, see below), made
- *    under the source's lock, freed before the call returns;
- *  - only if the destination's table grows, the new table,
- *    io_rsrc_data_alloc(): one kvmalloc of nr_files pointers.  Up to a page it is one kmalloc whose failure fails the call;
+ * io_clone_files() and io_alloc_file_tables():
+ *  - only with the patch that holds the source's lock just to take the
+ *    files (io_install_cloned_files()), the array of the taken files: one
+ *    kvmalloc of nr longs (512 B here, or 512 KiB: no point, see below),
+ *    under both locks; without it everything below is made under both
+ *    locks too.  Which kernel this is, a probe tells first (probe_array()):
+ *    failing the first point of a clone of 64 slots that grows a table to
+ *    1024 slots gives ENOMEM with the array, the table's vmalloc fallback
+ *    without it;
+ *  - the destination's new table, always, also when it does not grow:
+ *    io_rsrc_data_alloc(), one zeroed kvmalloc of nr_files pointers,
+ *    nr_files = max(dst_off + nr, the old size).  Up to a page it is one
+ *    kmalloc whose failure fails the call;
  *    above a page and up to KMALLOC_MAX_CACHE_SIZE (8 KiB) it is a kmalloc
  *    whose failure kvmalloc absorbs by falling back to vmalloc (the call
  *    succeeds with a vmalloc'd table; vmalloc's own allocations come after
@@ -25,15 +31,19 @@
  *    the debug config has no CONFIG_FAIL_PAGE_ALLOC): no point at all;
  *  - the bitmap, bitmap_zalloc(): one kmalloc (8 KiB for 65536 slots);
  *  - one node, io_rsrc_node_alloc(), a kmalloc of 24 bytes (kmalloc-cg-32)
- *    per occupied slot of the cloned source range, unless the
- *    destination's node cache (ctx->node_cache) has one: a fresh ring's
- *    cache is empty, a ring that freed nodes keeps up to 128 of them.
+ *    per occupied slot of the cloned source range, in slot order, unless
+ *    the destination's node cache (ctx->node_cache) has one: a fresh
+ *    ring's cache is empty, a ring that freed nodes keeps up to 128 of
+ *    them.  The slots outside the range keep their nodes: no allocation.
  *    Every attempt uses a fresh destination ring that has freed no node
  *    (registering a table allocates nodes and frees none, and the nodes a
  *    DST_REPLACE replaces are freed only after the clone's allocations), so
- *    that every node is a kmalloc; except in the one variant whose
- *    destination registered and unregistered 30 files first: its first 30
- *    nodes come from the cache, the rest are kmalloc'd.
+ *    that every node is a kmalloc; except
+ *    in the one variant whose destination registered and unregistered 30
+ *    files first: its first 30 nodes come from the cache, the rest are
+ *    kmalloc'd.
+ * On a failure the new table and every node made for it are freed, and
+ * both rings are as they were.
  *
  * Two passes:
  *  - kmalloc-cg caches only (failslab cache-filter with the kmalloc-cg-*
@@ -161,6 +171,8 @@ struct run {
 };
 
 static bool kmemleak_on;	/* kmemleak tracks (and allocates for) objects */
+/* the clone takes the files into an array first (probe_array()) */
+static bool take_array;
 static int skew;		/* --skew: points the model adds (or drops) */
 
 /* ---- fail-nth ---- */
@@ -243,7 +255,7 @@ static const char *const kind_name[] = {
 struct model {
 	unsigned int nr, cap;		/* points */
 	unsigned char *kind;		/* kind[n - 1]: failing point n */
-	char what[224];
+	char what[272];
 };
 
 /* One allocation of @size; @kind: what failing its kmalloc does. */
@@ -260,42 +272,36 @@ static void model_alloc(struct model *m, enum mode mode, size_t size,
 }
 
 /*
- * The failslab points of one clone of @nr slots kmalloc'ing @nodes nodes,
- * growing the destination's table to @nr_files slots (0: it does not
- * grow), in the order the kernel makes them: io_clone_take_files()'s
- * array of @nr slots, under the source's lock; then, under the
- * destination's alone, io_clone_install_files()'s larger table and bitmap
- * if the table grows, and the nodes.
+ * The failslab points of one clone of @nr slots that gives the destination
+ * a table of @nr_files slots and kmalloc's @nodes nodes, in the order the
+ * kernel makes them: the array of the taken files if take_array, the table
+ * and its bitmap (io_alloc_file_tables()), then the nodes.
  */
 static void model_clone(struct model *m, enum mode mode, unsigned int nr,
 			unsigned int nr_files, unsigned int nodes)
 {
-	size_t slots = (size_t)nr * sizeof(long);
+	size_t array = take_array ? (size_t)nr * sizeof(long) : 0;
 	size_t table = (size_t)nr_files * sizeof(void *);
 	size_t bitmap = (nr_files + 63) / 64 * sizeof(long);
-	char grow[112] = "no new table";
+	char taken[48] = "";
 	unsigned int i;
 
 	/*
 	 * The array lives for the call only: a vmalloc fallback for it
 	 * would not show in vmallocinfo afterwards, and no variant needs it.
 	 */
-	CHECK(slots <= PAGE_SZ || slots > KMALLOC_MAX_CACHE);
+	CHECK(array <= PAGE_SZ || array > KMALLOC_MAX_CACHE);
 	m->cap = 2 * (nodes + 3) + (skew > 0 ? skew : 0);
 	m->kind = calloc(m->cap, 1);
 	CHECK(m->kind != NULL);
 	m->nr = 0;
-	model_alloc(m, mode, slots, P_ENOMEM);
-	if (nr_files) {
-		model_alloc(m, mode, table,
-			    table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
-		model_alloc(m, mode, bitmap, P_ENOMEM);
-		snprintf(grow, sizeof(grow),
-			 "table of %u slots (%zu B%s), bitmap (%zu B)",
-			 nr_files, table,
-			 table > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
-			 table > PAGE_SZ ? ", vmalloc fallback" : "", bitmap);
+	if (take_array) {
+		model_alloc(m, mode, array, P_ENOMEM);
+		snprintf(taken, sizeof(taken), "array of %u files (%zu B%s), ",
+			 nr, array, array > KMALLOC_MAX_CACHE ? ", no point" : "");
 	}
+	model_alloc(m, mode, table, table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
+	model_alloc(m, mode, bitmap, P_ENOMEM);
 	for (i = 0; i < nodes; i++)
 		model_alloc(m, mode, NODE_SIZE, P_ENOMEM);
 	if (skew > 0) {
@@ -305,9 +311,10 @@ static void model_clone(struct model *m, enum mode mode, unsigned int nr,
 		m->nr = (unsigned int)-skew > m->nr ? 0 : m->nr + skew;
 	}
 	snprintf(m->what, sizeof(m->what),
-		 "array of %u slots (%zu B%s), %s, %u node kmallocs%s%s",
-		 nr, slots, slots > KMALLOC_MAX_CACHE ? ", no point" : "",
-		 grow, nodes,
+		 "%stable of %u slots (%zu B%s), bitmap (%zu B), %u node "
+		 "kmallocs%s%s", taken, nr_files, table,
+		 table > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
+		 table > PAGE_SZ ? ", vmalloc fallback" : "", bitmap, nodes,
 		 mode == ANY_CACHE && kmemleak_on ? ", each with kmemleak's" : "",
 		 skew ? ", SKEWED by --skew" : "");
 }
@@ -589,7 +596,7 @@ static void run_variant(void *arg)
 	cached = v->warm > occupied(&dl, 0, dl.nr) ?
 		 v->warm - occupied(&dl, 0, dl.nr) : 0;
 	model_clone(&m, run->mode, nr,
-		    v->dst_off + nr > dl.nr ? v->dst_off + nr : 0,
+		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr,
 		    nodes > cached ? nodes - cached : 0);
 
 	/* until no failure was injected: the model says where */
@@ -907,6 +914,48 @@ static void run_big(void *arg)
 	free(m.kind);
 }
 
+/*
+ * Which kernel (take_array): fail the first point of bigs[VMALLOC_BIG]'s
+ * clone, 64 slots into a table grown to 1024 (8 KiB of pointers).  ENOMEM
+ * with both rings unchanged: the 512 B array of the taken files comes
+ * first; success with a vmalloc'd table: the table's kmalloc does.
+ * Anything else fails.  *@arg, shared with the parent, gets 1 or 0.
+ */
+static void probe_array(void *arg)
+{
+	const struct big_variant *b = &bigs[VMALLOC_BIG];
+	volatile int *result = arg;
+	struct io_uring dst;
+	struct outcome o;
+	struct layout dl;
+	struct big g;
+
+	open_fail_nth();
+	big_setup(&g, b);
+	CTX("%s, failing allocation 1", b->name);
+	big_make_dst(&g, &dst, &dl);
+	inject(&dst, g.src.ring_fd, IORING_REGISTER_DST_REPLACE, b->src_off,
+	       b->dst_off, b->nr, 1, true, &o);
+	CHECK_EQ(0, o.left);
+	if (o.ret == -ENOMEM) {
+		CHECK_EQ(0, o.vtables);
+		check_dst(&dst, &dl, &g.tf);
+	} else {
+		CHECK_EQ(0, o.ret);
+		CHECK_EQ(1, o.vtables);
+		big_check_dst(&g, &dst);
+	}
+	big_check_src(&g);
+	ring_exit(&dst);
+	big_teardown(&g);
+	*result = o.ret == -ENOMEM;
+	printf("  %s\n", *result ?
+	       "ENOMEM, both rings unchanged: the clone takes the files into "
+	       "an array first (the source's lock held only for that)" :
+	       "the table's kmalloc, absorbed by vmalloc: the clone builds "
+	       "the table first, with both rings locked");
+}
+
 /* ---- two failures: the table's kmalloc attempt, then one more ---- */
 
 static void set_make_it_fail(int fd, bool on)
@@ -925,7 +974,7 @@ static void run_chain(void *arg)
 {
 	const struct big_variant *b = &bigs[VMALLOC_BIG];
 	const size_t bitmap_obj = 128;	/* 1024 bits: kmalloc-cg-128 */
-	unsigned int nodes, i, after, targets[8], nr_targets = 0;
+	unsigned int nodes, i, after, table_pt, targets[8], nr_targets = 0;
 	struct model m;
 	struct big g;
 	int mif;
@@ -941,9 +990,10 @@ static void run_chain(void *arg)
 	/* the accounted caches, as in the exact pass */
 	model_clone(&m, ACCOUNTED, g.nr, b->table, nodes);
 	CHECK_EQ(b->table / 64 * sizeof(long), bitmap_obj);
-	/* the slot array's point, then the table's */
-	CHECK(m.nr >= 2 && m.kind[0] == P_ENOMEM && m.kind[1] == P_VMALLOC);
-	after = m.nr - 2;
+	/* the table's point, after the array's if there is one */
+	table_pt = take_array ? 2 : 1;
+	CHECK(m.nr >= table_pt && m.kind[table_pt - 1] == P_VMALLOC);
+	after = m.nr - table_pt;
 
 	/*
 	 * The bitmap, the first, second, middle and last node, and one past
@@ -983,8 +1033,7 @@ static void run_chain(void *arg)
 		/* fail-nth's failure uses up one of the two */
 		write_or_die(FAILSLAB "times", "2");
 		set_make_it_fail(mif, true);
-		/* the second point: the slot array's kmalloc comes first */
-		set_fail_nth(2);
+		set_fail_nth(table_pt);
 		ret = clone_files(&dst, g.src.ring_fd,
 				  IORING_REGISTER_DST_REPLACE, b->src_off,
 				  b->dst_off, b->nr);
@@ -1236,7 +1285,7 @@ static void run_pass(enum mode mode)
 int main(int argc, char **argv)
 {
 	struct io_uring r;
-	int ret;
+	int *probe, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "--skew")) {
@@ -1274,10 +1323,17 @@ int main(int argc, char **argv)
 	if (ret < 0 || write_file(FAILSLAB "cache-filter", "Y")) {
 		printf("cannot restrict failslab to the kmalloc-cg caches (%s): "
 		       "%zu subtests counted as failed\n",
-		       strerror(ret < 0 ? -ret : errno), PASS_TESTS + 2);
-		tally.failed += PASS_TESTS + 2;
+		       strerror(ret < 0 ? -ret : errno), PASS_TESTS + 3);
+		tally.failed += PASS_TESTS + 3;
 	} else {
 		printf("failslab restricted to %d kmalloc-cg caches\n", ret);
+		probe = mmap(NULL, sizeof(*probe), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		CHECK(probe != MAP_FAILED);
+		*probe = -1;
+		run_test("fault-inject, kmalloc-cg caches: the clone's first "
+			 "allocation", probe_array, probe, 120);
+		take_array = *probe == 1;
 		run_pass(ACCOUNTED);
 		run_test("fault-inject, kmalloc-cg caches: CLONE_BUFFERS, "
 			 "every allocation", run_buffers, NULL, 600);

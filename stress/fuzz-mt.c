@@ -226,7 +226,7 @@ static unsigned int allowed(const struct mcall *c)
 	} else if (d->si_other) {
 		return rbit(-EEXIST);
 	}
-	/* io_register_clone_files() */
+	/* io_register_clone() */
 	if (c->arg == ARG_NULL || c->nr_args != 1)
 		return m | rbit(-EINVAL);
 	if (c->arg != ARG_VALID)
@@ -242,7 +242,7 @@ static unsigned int allowed(const struct mcall *c)
 	}
 	if (cf->pad[0] || cf->pad[1] || cf->pad[2])
 		return m | rbit(-EINVAL);
-	/* io_clone_src_lock(): the source, and both if they differ */
+	/* the source, and both rings if they differ */
 	if (s->err)
 		return m | rbit(s->err);
 	if (s->id == ANY && !s->reg)

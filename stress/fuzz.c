@@ -8,8 +8,9 @@
  * pidfd_getfd(), a SINGLE_ISSUER ring whose submitter is another thread of
  * this process, a disabled SINGLE_ISSUER ring that has no submitter yet,
  * restricted rings: SQE restrictions only, SQE restrictions without
- * IOSQE_FIXED_FILE, register restrictions allowing nothing but
- * CLONE_FILES, wider restrictions than the restricted destination's),
+ * IOSQE_FIXED_FILE, register restrictions only (allowing nothing but
+ * CLONE_FILES: no SQE restriction, so any ring may clone it), wider
+ * restrictions than the restricted destination's),
  * random flags (biased to the valid bits), offsets and count biased to the
  * edges, pad (mostly zero), nr_args (mostly 1) and arg (valid, NULL,
  * unmapped, crossing into an unmapped page).  The destination is one of
@@ -26,8 +27,8 @@
  * restrictions gives the one errno each call must return (0 may also be
  * ENOMEM).  Where a call makes several mistakes, the model follows the
  * order of the checks in the kernel, the same as for CLONE_BUFFERS
- * (io_uring_register(), io_register_clone_files(), io_clone_src_lock(),
- * io_clone_files(), io_clone_range()), see expected().
+ * (io_uring_register(), io_register_clone(), io_clone_files(),
+ * io_clone_range()), see expected().
  * On success the model applies the clone (a self clone reads the table as
  * it was before the call, like memmove()), and the tag CQEs of replaced
  * slots, the table size and sampled slots are checked against it; after a
@@ -60,7 +61,7 @@ enum {
 	DISABLED_SI,	/* SINGLE_ISSUER | R_DISABLED: no submitter yet */
 	RESTRICTED,	/* SQE restrictions only, like R2's */
 	RESTRICTED_NOFIX,	/* SQE restrictions without IOSQE_FIXED_FILE */
-	RESTRICTED_REG,	/* register restrictions: CLONE_FILES only */
+	RESTRICTED_REG,	/* register restrictions only: CLONE_FILES */
 	RESTRICTED_WIDE,	/* restricted, but less than R2 */
 	NRINGS
 };
@@ -68,7 +69,7 @@ enum {
 /* What IORING_REGISTER_RESTRICTIONS left on a ring, as the kernel has it. */
 struct rmodel {
 	bool sqe, reg;		/* SQE / register restrictions there */
-	__u64 sqe_ops, reg_ops;	/* allowed opcodes (all below 64 here) */
+	__u64 sqe_ops;		/* allowed SQE opcodes (all below 64 here) */
 	__u8 allowed, required;	/* SQE flags */
 };
 
@@ -174,7 +175,6 @@ static const struct io_uring_restriction no_fixed[] = {
 	SQE_OP(IORING_OP_READ),
 };
 static const struct io_uring_restriction clone_only[] = {
-	SQE_OP(IORING_OP_READ), SQE_FLAGS(IOSQE_FIXED_FILE),
 	REG_OP(IORING_REGISTER_CLONE_FILES),
 };
 static const struct io_uring_restriction wide[] = {
@@ -194,8 +194,6 @@ static struct rmodel rmodel_of(const struct io_uring_restriction *res, int nr)
 	for (i = 0; i < nr; i++) {
 		switch (res[i].opcode) {
 		case IORING_RESTRICTION_REGISTER_OP:
-			CHECK(res[i].register_op < 64);
-			m.reg_ops |= 1ULL << res[i].register_op;
 			m.reg = true;
 			break;
 		case IORING_RESTRICTION_SQE_OP:
@@ -219,24 +217,20 @@ static struct rmodel rmodel_of(const struct io_uring_restriction *res, int nr)
 }
 
 /*
- * May @src be cloned into @dst?  The destination must be at least as
- * restricted: every SQE opcode and flag it allows (allowed or required)
- * the source allows, it requires what the source requires, and it allows
- * a subset of the source's register opcodes.  The source's own register
- * opcodes open nothing.
+ * May @src be cloned into @dst?  A source with SQE restrictions only into
+ * a destination at least as restricted: every SQE opcode and flag it
+ * allows (allowed or required) the source allows, and it requires what
+ * the source requires.  Register restrictions play no part (no ring here
+ * has BPF filters).
  */
 static bool rmodel_covers(const struct rmodel *dst, const struct rmodel *src)
 {
 	__u8 allowed_d = dst->allowed | dst->required;
 	__u8 allowed_s = src->allowed | src->required;
 
-	if (src->sqe && (!dst->sqe || (dst->sqe_ops & ~src->sqe_ops) ||
-			 (allowed_d & ~allowed_s) ||
-			 (src->required & ~dst->required)))
-		return false;
-	if (src->reg && (!dst->reg || (dst->reg_ops & ~src->reg_ops)))
-		return false;
-	return true;
+	return !src->sqe ||
+	       (dst->sqe && !(dst->sqe_ops & ~src->sqe_ops) &&
+		!(allowed_d & ~allowed_s) && !(src->required & ~dst->required));
 }
 
 /*
@@ -327,7 +321,7 @@ static void setup_rings(void)
 	rings[RESTRICTED_NOFIX] = (struct fring){
 		.name = "ring with SQE restrictions, no IOSQE_FIXED_FILE" };
 	rings[RESTRICTED_REG] = (struct fring){
-		.name = "ring restricted to CLONE_FILES" };
+		.name = "ring with register restrictions only" };
 	rings[RESTRICTED_WIDE] = (struct fring){
 		.name = "ring restricted less than the restricted ring" };
 	setup_foreign();
@@ -433,21 +427,21 @@ static void roll_call(struct call *c)
  *                                                           submitter, R2
  *                                                           allows it)
  *                               nr_args != 1 or arg NULL   EINVAL
- *   io_register_clone_files():  copy_from_user             EFAULT
+ *   io_register_clone():        copy_from_user             EFAULT
  *                               unknown flags              EINVAL
  *                               dst table, no DST_REPLACE  EBUSY (before
  *                                                            the source)
  *                               pad                        EINVAL
- *   io_clone_src_lock():        registered index >= 16     EINVAL
- *    (io_uring_ctx_get_file)    no file / empty index      EBADF
+ *    (io_uring_ctx_get_file)    registered index >= 16     EINVAL
+ *                               no file / empty index      EBADF
  *                               not an io_uring            EOPNOTSUPP
- *   only if src != dst:         dst rechecked after        EEXIST / EACCES
- *                                 relocking                  (never here)
+ *   only if src != dst, both    dst rechecked              EEXIST / EACCES
+ *     locked:                                                (never here)
  *                               src submitter not us       EEXIST
  *                               dst less restricted        EACCES
- *   io_clone_files():           table, no DST_REPLACE      EBUSY (again:
+ *   io_clone_files(), in        nr 0 with offsets          EINVAL
+ *     io_clone_range():         table, no DST_REPLACE      EBUSY (again:
  *                                                            never here)
- *   io_clone_range():           nr 0 with offsets          EINVAL
  *                               no src table               ENXIO
  *                               nr > src table             EINVAL
  *                               src range                  EOVERFLOW
@@ -678,8 +672,9 @@ static void fuzz(void *arg)
 	       "successes left a table larger than the limit\n", low_calls,
 	       low_emfile, low_ok_over);
 	printf("  from other rings: %lu successes from a restricted source "
-	       "into a ring at least as restricted, %lu EACCES; %lu "
-	       "successes from our own or a disabled SINGLE_ISSUER ring\n",
+	       "(by register restrictions alone, or into a ring at least as "
+	       "restricted), %lu EACCES; %lu successes from our own or a "
+	       "disabled SINGLE_ISSUER ring\n",
 	       res_ok, res_eacces, si_ok);
 	mix_print("errno mix", &mix);
 	mix_print("errno mix of the self clones", &self_mix);

@@ -10,28 +10,39 @@
  *    disabled SINGLE_ISSUER ring that a worker thread then enables (after
  *    which the submitter can no longer clone into it), (b) the submitter
  *    fills a template ring without SINGLE_ISSUER that any thread clones;
- *  - restricted source rings cloned into an unrestricted ring, all EACCES:
- *    SQE restrictions only, register restrictions without and with
- *    CLONE_FILES (the source's register_op bitmap opens nothing), an empty
+ *  - restricted source rings cloned into an unrestricted ring: EACCES for
+ *    SQE restrictions (with or without register restrictions allowing
+ *    CLONE_FILES: the source's register_op bitmap opens nothing), an empty
  *    restriction set, restrictions inherited from the creating task
  *    (IORING_REGISTER_RESTRICTIONS with fd -1 in a thread or a process),
  *    BPF filters on the ring or inherited from the task, and a BPF filter
- *    plus restrictions allowing the clone;
+ *    plus restrictions allowing the clone; allowed for a source with
+ *    register restrictions alone, on the ring or inherited (they gate
+ *    calls on that ring, not cloning out of it);
+ *  - a restricted ring cloned into itself: allowed whatever its SQE
+ *    restrictions and filters, unless its own register restrictions
+ *    refuse CLONE_FILES (EACCES);
  *  - restricted sources cloned into restricted destinations: allowed when
  *    the destination is at least as restricted (a strict subset of the
  *    SQE opcodes, fewer allowed SQE flags, a flag required that the source
- *    only allows, a subset of the register opcodes, also registered on a
- *    still disabled destination), EACCES when it allows more (one more
- *    opcode, SQE flag or register opcode, a required flag not required,
- *    no register restrictions under a source that has them);
+ *    only allows, also registered on a still disabled destination), EACCES
+ *    when it allows more (one more opcode or SQE flag, a required flag not
+ *    required); the register opcodes of either play no part in that;
  *  - restricted destinations, whose own register restrictions gate the call;
  *  - rings created by one thread under SQE-only task restrictions or a
- *    task cBPF filter, or with identical restrictions registered on both,
- *    are allowed; so is a destination with one more restriction (another
- *    BPF filter, which makes its filter set copy-on-write with the
- *    source's filters as the tail of its chain, SQE restrictions on top of
- *    the task's filter, one opcode fewer); a source with one more
- *    restriction than the destination is EACCES.
+ *    task cBPF filter (which share one filter set), or with identical SQE
+ *    restrictions registered on both, are allowed; so is a destination with
+ *    one more restriction that leaves the filter set alone (SQE
+ *    restrictions on top of the task's filter, one opcode fewer, a BPF
+ *    filter when the source has none); a source with one more restriction
+ *    than the destination is EACCES, and so is a destination whose filter
+ *    set is not the source's: another BPF filter makes the destination's
+ *    set a copy-on-write one of its own, and identical filters registered
+ *    on each ring are two sets;
+ *  - IORING_REGISTER_CLONE_BUFFERS follows the same rule: EACCES from a
+ *    source with SQE restrictions or a BPF filter into an unrestricted
+ *    ring, allowed into one restricted the same and from a source with
+ *    register restrictions alone.
  * Each gets exactly the documented result.  A populated destination without
  * IORING_REGISTER_DST_REPLACE is EBUSY before the source is even looked
  * at.  A refused clone leaves both a table-less and a populated destination
@@ -411,17 +422,17 @@ struct rcase {
 };
 
 /*
- * Cloned into unrestricted destinations: a restricted source, however it
- * got its restrictions and whatever its register restrictions allow, is
- * EACCES.
+ * Cloned into unrestricted destinations: a source with SQE restrictions or
+ * BPF filters, however it got them and whatever its register restrictions
+ * allow, is EACCES; register restrictions alone restrict nothing here.
  */
 static const struct rcase rcases[] = {
 	{ "SQE restrictions only", ON_RING, 2,
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED }, false,
 	  -EACCES, TFILE_LEN, -EACCES },
-	{ "register restrictions without CLONE_FILES", ON_RING, 1,
+	{ "register restrictions only, without CLONE_FILES", ON_RING, 1,
 	  { ALLOW_REG(IORING_REGISTER_FILES_UPDATE) }, false,
-	  -EACCES, TFILE_LEN, TFILE_LEN },
+	  0, TFILE_LEN, TFILE_LEN },
 	/* the source's register_op bitmap opens nothing */
 	{ "register restrictions allowing CLONE_FILES", ON_RING, 3,
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED,
@@ -432,9 +443,9 @@ static const struct rcase rcases[] = {
 	{ "SQE restrictions inherited from a thread's task", TASK_THREAD, 2,
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED }, false,
 	  -EACCES, TFILE_LEN, -EACCES },
-	{ "task register restrictions without CLONE_FILES", TASK_THREAD, 1,
-	  { ALLOW_REG(IORING_REGISTER_FILES2) }, false,
-	  -EACCES, TFILE_LEN, TFILE_LEN },
+	{ "task register restrictions only, without CLONE_FILES", TASK_THREAD,
+	  1, { ALLOW_REG(IORING_REGISTER_FILES2) }, false,
+	  0, TFILE_LEN, TFILE_LEN },
 	{ "task restrictions allowing CLONE_FILES", TASK_THREAD, 4,
 	  { ALLOW_SQE(IORING_OP_READ), ALLOW_FIXED,
 	    ALLOW_REG(IORING_REGISTER_FILES2),
@@ -530,6 +541,23 @@ static void *maker_fn(void *arg)
 	return NULL;	/* the task's restrictions die with the thread */
 }
 
+/* Do @res restrict register opcodes, and allow @op? */
+static bool res_gates(const struct io_uring_restriction *res, int nr,
+		      unsigned int op, bool *allowed)
+{
+	bool gates = false;
+	int i;
+
+	*allowed = false;
+	for (i = 0; i < nr; i++) {
+		if (res[i].opcode != IORING_RESTRICTION_REGISTER_OP)
+			continue;
+		gates = true;
+		*allowed |= res[i].register_op == op;
+	}
+	return gates;
+}
+
 /* I/O through the source: the allowed opcode works, the others don't. */
 static int source_io(const struct rcase *rc, struct io_uring *r)
 {
@@ -568,6 +596,7 @@ static void restricted_source(void *arg)
 	struct owner_child child;
 	struct layout l;
 	struct io_uring src;
+	bool may_clone;
 	int fd;
 
 	src_layout(&l);
@@ -599,6 +628,21 @@ static void restricted_source(void *arg)
 	/* the source is unchanged and its restrictions still hold */
 	expect_no_cqe(&src);
 	CHECK_EQ(0, source_io(rc, &src));
+
+	/*
+	 * Into itself: no rule, but its own register restrictions (all of
+	 * them for an empty set) gate the call.  Its untagged files replace
+	 * themselves.
+	 */
+	CTX("self clone");
+	CHECK_EQ(!rc->nr_res || (res_gates(rc->res, rc->nr_res,
+					   IORING_REGISTER_CLONE_FILES,
+					   &may_clone) && !may_clone) ?
+		 -EACCES : 0,
+		 clone_files(&src, src.ring_fd, IORING_REGISTER_DST_REPLACE,
+			     0, 0, 0));
+	expect_no_cqe(&src);
+	CHECK_EQ(0, source_io(rc, &src));
 	ring_exit(&src);
 }
 
@@ -608,6 +652,7 @@ enum same_base {
 	TASK_SQE,	/* created by one thread under SQE-only task restrictions */
 	TASK_BPF,	/* created by one thread under a task cBPF filter */
 	RING_SQE,	/* identical SQE restrictions registered on each ring */
+	RING_BPF,	/* an identical BPF filter registered on each ring */
 };
 
 enum same_extra {
@@ -627,9 +672,10 @@ struct scase {
 };
 
 /*
- * The destination must be at least as restricted as the source: one more
+ * The destination must be at least as restricted as the source and run
+ * the source's BPF filter set, if it has one, by identity: one more SQE
  * restriction on the destination is allowed, one more on the source is
- * EACCES.
+ * EACCES, and so is a destination whose filters are its own set.
  */
 static const struct scase scases[] = {
 	{ "both rings created under SQE task restrictions", TASK_SQE,
@@ -640,8 +686,8 @@ static const struct scase scases[] = {
 	  TASK_SQE, EXTRA_SRC_BPF, -EACCES },
 	{ "both rings created under a task BPF filter", TASK_BPF,
 	  EXTRA_NONE, 0 },
-	{ "task BPF filter, destination with an extra BPF filter", TASK_BPF,
-	  EXTRA_DST_BPF, 0 },
+	{ "task BPF filter, destination with an extra BPF filter (a set of its "
+	  "own)", TASK_BPF, EXTRA_DST_BPF, -EACCES },
 	{ "task BPF filter, source with an extra BPF filter", TASK_BPF,
 	  EXTRA_SRC_BPF, -EACCES },
 	{ "task BPF filter, destination with SQE restrictions too", TASK_BPF,
@@ -654,6 +700,8 @@ static const struct scase scases[] = {
 	  RING_SQE, EXTRA_DST_SQE, -EACCES },
 	{ "ring SQE restrictions, source allowing one more opcode",
 	  RING_SQE, EXTRA_SRC_SQE, 0 },
+	{ "identical BPF filters registered on both rings (two sets)",
+	  RING_BPF, EXTRA_NONE, -EACCES },
 };
 
 struct same_rings {
@@ -690,7 +738,7 @@ static int same_ring(const struct scase *sc, struct io_uring *r, bool extra)
 		if (ring_register(r, IORING_REGISTER_RESTRICTIONS, read_only, 2))
 			return 3;
 	}
-	if (bpf_extra && bpf_allow_read(r->ring_fd))
+	if ((bpf_extra || sc->base == RING_BPF) && bpf_allow_read(r->ring_fd))
 		return 4;
 	if (disabled && ring_register(r, IORING_REGISTER_ENABLE_RINGS, NULL, 0))
 		return 5;
@@ -755,7 +803,7 @@ static void same_restrictions(void *arg)
 	__u64 tags[MAX_SLOTS];
 	int n = 0;
 
-	if (sc->base == RING_SQE)
+	if (sc->base == RING_SQE || sc->base == RING_BPF)
 		same_maker_fn(&sr);
 	else
 		CHECK_EQ(0, run_thread(same_maker_fn, &sr));
@@ -847,11 +895,12 @@ static const struct pcase pcases[] = {
 	{ "destination requiring IOSQE_FIXED_FILE, source allowing it",
 	  2, 2, { SQE_R, ALLOW_FIXED }, { SQE_R, REQUIRE_FIXED },
 	  false, 0, -EACCES, -EACCES },
+	/* the register opcodes play no part */
 	{ "source register restrictions allowing CLONE_FILES, destination none",
 	  4, 2, { SQE_R, ALLOW_FIXED,
 		  ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
 		  ALLOW_REG(IORING_REGISTER_CLONE_FILES) },
-	  { SQE_R, ALLOW_FIXED }, false, -EACCES, -EACCES, -EACCES },
+	  { SQE_R, ALLOW_FIXED }, false, 0, -EACCES, -EACCES },
 	{ "destination register opcodes a subset of the source's",
 	  5, 4, { SQE_R, ALLOW_FIXED,
 		  ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
@@ -867,7 +916,7 @@ static const struct pcase pcases[] = {
 	  { SQE_R, ALLOW_FIXED, ALLOW_REG(IORING_REGISTER_FILES_UPDATE2),
 	    ALLOW_REG(IORING_REGISTER_CLONE_FILES),
 	    ALLOW_REG(IORING_UNREGISTER_FILES) },
-	  false, -EACCES, -EACCES, -EACCES },
+	  false, 0, -EACCES, -EACCES },
 	/* a disabled ring is exempt from its own register restrictions */
 	{ "disabled destination restricted as the source, without CLONE_FILES",
 	  3, 3, { SQE_R, ALLOW_FIXED,
@@ -875,23 +924,6 @@ static const struct pcase pcases[] = {
 	  { SQE_R, ALLOW_FIXED, ALLOW_REG(IORING_REGISTER_FILES_UPDATE2) },
 	  true, 0, -EACCES, -EACCES },
 };
-
-/* Do @res restrict register opcodes, and allow @op? */
-static bool res_gates(const struct io_uring_restriction *res, int nr,
-		      unsigned int op, bool *allowed)
-{
-	bool gates = false;
-	int i;
-
-	*allowed = false;
-	for (i = 0; i < nr; i++) {
-		if (res[i].opcode != IORING_RESTRICTION_REGISTER_OP)
-			continue;
-		gates = true;
-		*allowed |= res[i].register_op == op;
-	}
-	return gates;
-}
 
 /* Restricts the disabled ring @r, and enables it if @enable. */
 static void restrict_ring(struct io_uring *r,
@@ -1007,6 +1039,57 @@ static void restricted_destination(void *arg)
 	ring_exit(&src);
 }
 
+/* ---------------- CLONE_BUFFERS: the same rule ---------------- */
+
+struct bcase {
+	const char *name;
+	int nr_res;		/* the source's restrictions, 0: none */
+	struct io_uring_restriction res[1];
+	bool bpf;		/* a BPF filter on the source */
+	bool dst_same;		/* the destination restricted the same */
+	int expect;
+};
+
+static const struct bcase bcases[] = {
+	{ "SQE restrictions, into an unrestricted ring", 1,
+	  { ALLOW_SQE(IORING_OP_READ_FIXED) }, false, false, -EACCES },
+	{ "SQE restrictions, into a ring restricted the same", 1,
+	  { ALLOW_SQE(IORING_OP_READ_FIXED) }, false, true, 0 },
+	{ "register restrictions only, into an unrestricted ring", 1,
+	  { ALLOW_REG(IORING_REGISTER_BUFFERS) }, false, false, 0 },
+	{ "a BPF filter, into an unrestricted ring", 0, { }, true, false,
+	  -EACCES },
+};
+
+/* A buffer of the source in the destination, or none; EACCES changes none. */
+static void restricted_buffers(void *arg)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	const struct bcase *bc = arg;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct io_uring src, dst;
+
+	CHECK_EQ(0, ring_init(&src, 4, IORING_SETUP_R_DISABLED));
+	CHECK_EQ(0, ring_register(&src, IORING_REGISTER_BUFFERS, &iov, 1));
+	if (bc->nr_res)
+		restrict_ring(&src, bc->res, bc->nr_res, false);
+	if (bc->bpf)
+		CHECK_EQ(0, bpf_allow_read(src.ring_fd));
+	CHECK_EQ(0, ring_register(&src, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
+	CHECK_EQ(0, ring_init(&dst, 4, IORING_SETUP_R_DISABLED));
+	if (bc->dst_same)
+		restrict_ring(&dst, bc->res, bc->nr_res, false);
+	CHECK_EQ(0, ring_register(&dst, IORING_REGISTER_ENABLE_RINGS, NULL, 0));
+
+	CHECK_EQ(bc->expect, clone_rsrc(&dst, IORING_REGISTER_CLONE_BUFFERS,
+					src.ring_fd, 0, 0, 0, 0));
+	/* unregistering says whether there is a table */
+	CHECK_EQ(bc->expect ? -ENXIO : 0,
+		 ring_register(&dst, IORING_UNREGISTER_BUFFERS, NULL, 0));
+	ring_exit(&dst);
+	ring_exit(&src);
+}
+
 int main(void)
 {
 	static unsigned int single = IORING_SETUP_SINGLE_ISSUER;
@@ -1048,6 +1131,12 @@ int main(void)
 		snprintf(name, sizeof(name), "hostile: both restricted, %s: %s",
 			 pcases[i].name, pcases[i].expect ? "EACCES" : "allowed");
 		run_test(name, restricted_pair, (void *)&pcases[i], 120);
+	}
+	for (i = 0; i < ARRAY_SIZE(bcases); i++) {
+		snprintf(name, sizeof(name), "hostile: CLONE_BUFFERS, source "
+			 "with %s: %s", bcases[i].name,
+			 bcases[i].expect ? "EACCES" : "allowed");
+		run_test(name, restricted_buffers, (void *)&bcases[i], 120);
 	}
 	run_test("hostile: destination restricted without CLONE_FILES: EACCES",
 		 restricted_destination, &no, 120);
