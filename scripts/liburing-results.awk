@@ -8,9 +8,6 @@ function verdict(s) {
 	if (name != "") { printf "%s\t%s\n", name, s; name = "" }
 }
 {
-	# runtests.sh also writes "Running test NAME:" to /dev/kmsg, which the
-	# console shows, often on the same line as the runner's own: drop it.
-	sub(/Running test [^ ]+:$/, "")
 	if (match($0, /Running test [^ ]+/)) {
 		if (name != "") verdict("fail")	# no verdict: it died
 		name = substr($0, RSTART + 13, RLENGTH - 13)
