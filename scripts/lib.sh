@@ -1,7 +1,15 @@
 # Shared helpers for the workbench scripts: sourced, not run.
 # Paths come from the environment so that caches live outside the clone.
+# CORE=1 works on the core series, series/ without the optional patches
+# that the cover letter's "Optional: patch(es) N[-M]" line names, in a
+# tree and build directories of its own (make check, stress, bench).
 
 : "${CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/clone-files}"
+if [ "${CORE:-0}" = 1 ]; then
+	# the same depth as the defaults, so that ccache's relative paths match
+	: "${TREE_DIR:=$CACHE_DIR/core/linux}"
+	: "${BUILD_DIR:=$CACHE_DIR/core/build}"
+fi
 : "${BASE_DIR:=$CACHE_DIR/base}"        # unpacked linux-source, a git repo
 : "${TREE_DIR:=$CACHE_DIR/linux}"       # working tree: base + series
 : "${BUILD_DIR:=$CACHE_DIR/build}"      # out-of-tree build dirs
@@ -26,12 +34,16 @@ die() {
 	exit 1
 }
 
-# The patches of a series directory, in the order of its series file.
+# The patches of a series directory, in the order of its series file;
+# with CORE=1, only those before the cover letter's optional ones.
 series_patches() {
-	local dir=$1 p
+	local dir=$1 p opt=
 	[ -e "$dir/series" ] || return 0
+	[ "${CORE:-0}" = 1 ] && opt=$(sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' \
+		"$dir/0000-cover-letter.patch" 2>/dev/null | head -1)
 	while read -r p; do
 		case "$p" in ''|'#'*) continue ;; esac
+		[ -n "$opt" ] && [ "$((10#${p%%-*}))" -ge "$opt" ] && break
 		echo "$dir/$p"
 	done <"$dir/series"
 }
@@ -380,6 +392,22 @@ ensure_packages() {
 	stage "installing ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Install Debian packages by name from SUITE (trixie-backports), which
+# setup-host.sh pins low so that only packages named this way come from
+# it; those already installed are left alone.
+# usage: ensure_packages_from SUITE PKG...
+ensure_packages_from() {
+	local suite=$1 p
+	shift
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
+		stage "installing $p from $suite"
+		DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq \
+			--no-install-recommends "$p/$suite" >/dev/null ||
+			die "cannot install $p from $suite (is the suite reachable?)"
+	done
 }
 
 # Print the directory to put after the uapi headers with -isystem so that
