@@ -130,3 +130,10 @@ liburing-mbox:
 	@$(S)/liburing-mbox.sh $(LIBURING_UPSTREAM)
 
 .PHONY: liburing-mbox
+
+## make stable-check [STABLE_BRANCHES="6.12 7.2"]: the buffer-clone fix on
+## Debian's 6.12 and 7.2 kernels, without and with its backport (not in CI)
+stable-check: host liburing-tree
+	@$(S)/stable-check.sh $(STABLE_BRANCHES)
+
+.PHONY: stable-check

@@ -2,13 +2,16 @@
 # Unpack Debian's linux-source-7.3 once into $BASE_DIR as a git repository
 # with one commit, tagged base-<package version>.
 #
+# usage: base.sh [PACKAGE]   (another linux-source-X.Y, installed, e.g. for
+#                            make stable-check: BASE_DIR=dir base.sh PKG)
+#
 # The import commit is deterministic (identity and date come from the
 # package), so every machine that unpacks the same package version gets the
 # same base hash, and the series' base-commit line does not churn.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-PKG=linux-source-7.3
+PKG=${1:-linux-source-7.3}
 TARBALL=/usr/src/$PKG.tar.xz
 
 version=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null) ||

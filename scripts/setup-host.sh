@@ -76,13 +76,7 @@ ensure_packages "${HOST_PACKAGES[@]}"
 
 # The base kernel's source, and Debian's own configs for it (make lint's
 # distro build, lint-debian.sh), from trixie-backports by name only.
-for p in linux-source-7.3 linux-config-7.3; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
-	stage "installing $p from trixie-backports"
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-		--no-install-recommends "$p/trixie-backports" >/dev/null ||
-		die "cannot install $p from trixie-backports (is the suite reachable?)"
-done
+ensure_packages_from trixie-backports linux-source-7.3 linux-config-7.3
 [ -e /usr/src/linux-source-7.3.tar.xz ] ||
 	die "/usr/src/linux-source-7.3.tar.xz missing after installing linux-source-7.3"
 stage "host ready"
