@@ -18,7 +18,7 @@
  * Exit: 0 OK, 1 error, 2 the kernel lacks IORING_REGISTER_CLONE_FILES (the
  * clone methods were skipped, the others measured).
  *
- * Build: gcc -O2 -Wall -static -pthread -o clone-bench clone-bench.c
+ * Build: see progs/Makefile (uring.h needs the patched tree's mini_liburing.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -28,7 +28,7 @@
  * stdout: TSV, method N copies hold_ns base_ns hold_per_file call_ns
  *         call_per_file
  * usage: lock-hold [-n N,N,...] [-r COPIES]
- * Build: gcc -O2 -Wall -static -pthread -o lock-hold lock-hold.c
+ * Build: see progs/Makefile (uring.h needs the patched tree's mini_liburing.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -37,6 +37,22 @@ static inline long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * CQEs the helpers popped while waiting for their own, per ring fd (from
+ * 0 at ring_init(); fds from SKIPPED_FDS on share the last counter): the
+ * stress programs fail on any where they expect CQEs (a tag CQE nobody
+ * expected).
+ */
+#define SKIPPED_FDS	1024
+static unsigned int uring_skipped_cqes[SKIPPED_FDS];
+
+static inline unsigned int *skipped_cqes(const struct io_uring *r)
+{
+	unsigned int fd = r->ring_fd;
+
+	return &uring_skipped_cqes[fd < SKIPPED_FDS ? fd : SKIPPED_FDS - 1];
+}
+
 /* No ring: ring_exit() leaves it alone (fd 0 is a valid fd). */
 static inline void ring_clear(struct io_uring *r)
 {
@@ -48,8 +64,10 @@ static inline void ring_clear(struct io_uring *r)
 static inline int ring_init(struct io_uring *r, unsigned int entries,
 			    unsigned int flags)
 {
-	if (!io_uring_queue_init(entries, r, flags))
+	if (!io_uring_queue_init(entries, r, flags)) {
+		__atomic_store_n(skipped_cqes(r), 0, __ATOMIC_RELAXED);
 		return 0;
+	}
 	ring_clear(r);
 	return -errno;
 }
@@ -101,14 +119,8 @@ static inline int peek_cqe(struct io_uring *r, struct io_uring_cqe *out)
 }
 
 /*
- * CQEs the helpers popped while waiting for their own, in this process:
- * the stress programs fail on any (a tag CQE nobody expected).
- */
-static unsigned int uring_skipped_cqes;
-
-/*
  * Submits what is queued and returns the res of the CQE for @user_data;
- * other CQEs on the way are popped and counted in uring_skipped_cqes.
+ * other CQEs on the way are popped and counted in skipped_cqes(@r).
  */
 static inline int wait_res(struct io_uring *r, __u64 user_data)
 {
@@ -124,7 +136,7 @@ static inline int wait_res(struct io_uring *r, __u64 user_data)
 			return ret;
 		if (cqe.user_data == user_data)
 			return cqe.res;
-		__atomic_add_fetch(&uring_skipped_cqes, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(skipped_cqes(r), 1, __ATOMIC_RELAXED);
 	}
 }
 

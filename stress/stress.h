@@ -440,8 +440,8 @@ static inline int collect_tags(struct io_uring *r, __u64 *out, int max,
 /*
  * The CQEs pending on @r, once the @nr expected ones have come
  * (collect_tags()), are exactly the tag completions @exp, in any order,
- * and no helper of uring.h skipped a CQE on its way to its own since the
- * program started.
+ * and no helper of uring.h skipped a CQE of @r on its way to its own
+ * since the ring was set up.
  */
 static inline void expect_tags(struct io_uring *r, const __u64 *exp, int nr)
 {
@@ -451,10 +451,10 @@ static inline void expect_tags(struct io_uring *r, const __u64 *exp, int nr)
 
 	CHECK(nr <= MAX_SLOTS);
 	n = collect_tags(r, got, MAX_SLOTS + 1, nr, &other);
-	skipped = __atomic_load_n(&uring_skipped_cqes, __ATOMIC_RELAXED);
+	skipped = __atomic_load_n(skipped_cqes(r), __ATOMIC_RELAXED);
 	if (skipped)
-		die_at(__FILE__, __LINE__, "%u CQEs skipped by the helpers",
-		       skipped);
+		die_at(__FILE__, __LINE__, "%u unexpected CQEs on ring %d",
+		       skipped, r->ring_fd);
 	if (other)
 		die_at(__FILE__, __LINE__, "ring %d posted %d CQEs that are "
 		       "no tag completion", r->ring_fd, other);
