@@ -559,17 +559,23 @@ grep -qx '=== setup-threads exit 0' "$tmp/qemu.out" || status=1
 # copy on the first holds (see the program's header). Without -icount:
 # under it QEMU runs the vCPUs in turns and a busy first vCPU starves the
 # second, so the probe would not run while the copy does.
+# hold_boot IMAGE NAME: progs/lock-hold in a boot with two vCPUs, its TSV
+# in $out/NAME.tsv; a failed boot sets status.
+hold_boot() {
+	local rc=0
+	"$REPO_DIR/scripts/vm-run.sh" --kernel "$1" --dir "$tmp/guest" \
+		--smp 2 --mem "$mem_mb" --timeout 1800 \
+		--log "$CACHE_DIR/logs/bench-$2-console.log" \
+		-- sh -c 'sh ./nr-open.sh "$1" && exec ./lock-hold -n "$1" -r 5' \
+		sh "$hold_n" >"$tmp/$2.out" || rc=$?
+	cp "$tmp/$2.out" "$CACHE_DIR/logs/bench-$2-guest.out"
+	awk -F'\t' 'NF == 8 && ($1 == "method" || $2 ~ /^[0-9]+$/)' "$tmp/$2.out" >"$out/$2.tsv"
+	[ "$rc" = 0 ] || { echo "$2: vm-run status $rc" >&2; status=1; }
+}
+
 if [ -z "$from" ]; then
 	stage "lock hold time in the VM (two vCPUs, multi-threaded TCG), N = $hold_n"
-	hold_rc=0
-	"$REPO_DIR/scripts/vm-run.sh" --kernel "$image" --dir "$tmp/guest" \
-		--smp 2 --mem "$mem_mb" --timeout 1800 \
-		--log "$CACHE_DIR/logs/bench-hold-console.log" \
-		-- sh -c 'sh ./nr-open.sh "$1" && exec ./lock-hold -n "$1" -r 5' \
-		sh "$hold_n" >"$tmp/hold.out" || hold_rc=$?
-	cp "$tmp/hold.out" "$CACHE_DIR/logs/bench-hold-guest.out"
-	awk -F'\t' 'NF == 8 && ($1 == "method" || $2 ~ /^[0-9]+$/)' "$tmp/hold.out" >"$out/lock-hold.tsv"
-	[ "$hold_rc" = 0 ] || { echo "lock-hold: vm-run status $hold_rc" >&2; status=1; }
+	hold_boot "$image" lock-hold
 	{
 		echo
 		echo "## Source lock hold time (lock-hold, two vCPUs, same kernel)"
@@ -604,6 +610,48 @@ if [ -z "$from" ]; then
 		echo "![source lock hold per file against N](lock-hold.png)"
 	} >>"$out/bench.md"
 	plot_hold "$out/lock-hold.tsv" "$out/lock-hold.png"
+fi
+
+# ---- the core series (CORE=1: without the optional patches), same runs ----
+if [ -z "$from" ] && [ "${BENCH_CORE:-1}" != 0 ] && [ "$flavour" = perf ]; then
+	if [ "${SKIP_KERNEL_BUILD:-0}" != 1 ]; then
+		CORE=1 "$REPO_DIR/scripts/tree.sh"
+		CORE=1 "$REPO_DIR/scripts/build-kernel.sh" perf
+	fi
+	image_saved=$image
+	image=$CACHE_DIR/core/build/perf/arch/x86/boot/bzImage
+	[ -e "$image" ] || die "no core perf kernel at $image"
+	stage "benchmark of the core series in the VM ($mode)"
+	bench_boot bench-core "$tmp/core.out" root "$REPO_DIR/scripts/vm-run.sh" \
+		--kernel "$image" --dir "$tmp/guest" --smp 1 --mem "$mem_mb" \
+		--qemu-opt "-icount shift=0" --timeout 1800
+	grep -q '^=== clone-bench exit 0 ' "$tmp/core.out" || status=1
+	report "$tmp/core.out" "$out/bench-core" "$mode, core series" "$cmd" "$run_wall"
+	hold_boot "$image" lock-hold-core
+	image=$image_saved
+	{
+		echo
+		echo "## Core series and full series (same make bench run)"
+		echo
+		echo "The same runs on the perf kernel of the core series (series/"
+		echo "without the optional patches the cover letter names) and of the"
+		echo "full series. Guest instructions per file (\`bench-core.md\` has the"
+		echo "core's whole report):"
+		echo
+		compare_table "$out/bench-core.tsv" "$out/bench.tsv" core full
+		echo
+		echo "Source lock hold per file (lock-hold, host ns under multi-threaded"
+		echo "TCG; \`lock-hold-core.tsv\` and \`lock-hold.tsv\` are the raw output):"
+		echo
+		echo "| N | core: clone hold | full: clone hold | dup_fd hold (full's boot) | core / dup_fd | full / dup_fd |"
+		echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+		awk -F'\t' 'FNR == 1 { f++; next } { p[f, $1, $2] = $6; if (f == 1 && $1 == "clone") n[++k] = $2 }
+			function r(a, b) { return (a == "" || b <= 0) ? "-" : sprintf("%.2fx", a / b) }
+			END { for (i = 1; i <= k; i++) { x = n[i]; d = p[2, "dup_fd", x]
+				printf "| %s | %s | %s | %s | %s | %s |\n", x, p[1, "clone", x], p[2, "clone", x], d,
+					r(p[1, "clone", x], d), r(p[2, "clone", x], d) } }' \
+			"$out/lock-hold-core.tsv" "$out/lock-hold.tsv"
+	} >>"$out/bench.md"
 fi
 
 # ---- the distro-like kernel: the same guest run, in a child memcg ----
