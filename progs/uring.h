@@ -6,10 +6,7 @@
  * This header adds only what it lacks:
  *  - ring_init() and ring_exit(): io_uring_queue_init() returning -errno,
  *    and an exit that is a no-op on a ring that failed or was cleared
- *    (ring_clear()) and also unmaps the CQ ring, which
- *    io_uring_queue_exit() leaves mapped: that mapping holds the ring's
- *    file, so the ring, its table and every file in it would live until
- *    the process exits;
+ *    (ring_clear());
  *  - ring_register(): io_uring_register() of a struct io_uring;
  *  - CQEs popped as copies (wait_cqe(), peek_cqe()), and requests that
  *    wait for their own CQE (wait_res()): fixed reads and writes, direct
@@ -74,12 +71,8 @@ static inline int ring_init(struct io_uring *r, unsigned int entries,
 
 static inline void ring_exit(struct io_uring *r)
 {
-	uintptr_t page = sysconf(_SC_PAGESIZE);
-
 	if (r->ring_fd < 0)
 		return;
-	/* the CQ ring's own mapping starts in the page of its head */
-	munmap((void *)((uintptr_t)r->cq.khead & ~(page - 1)), r->cq.ring_sz);
 	io_uring_queue_exit(r);
 	ring_clear(r);
 }
