@@ -11,9 +11,12 @@ trap 'git -C "$BASE_DIR" worktree remove --force "$tmp/am" >/dev/null 2>&1; rm -
 mbox=$tmp/series.mbox
 "$REPO_DIR/scripts/mbox.sh" "$mbox"
 
+# the patches of the mbox without its cover letter, as b4 am takes them:
+# git am would read the cover letter's text after its "---" as a patch
+awk '/^From [0-9a-f]+ Mon Sep 17 00:00:00 2001$/ { n++ } n > 1' "$mbox" >"$tmp/patches.mbox"
 git -C "$BASE_DIR" worktree add -q --detach "$tmp/am" "$tag"
 git -C "$tmp/am" -c user.name=lint -c user.email=lint@clone-files.invalid \
-	am -q --empty=drop "$mbox" || die "git am of the mbox failed on $tag"
+	am -q "$tmp/patches.mbox" || die "git am of the mbox failed on $tag"
 n=$(git -C "$tmp/am" rev-list --count "$tag..HEAD")
 stage "mbox: git am applied $n patches to $tag"
 
