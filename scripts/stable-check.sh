@@ -71,9 +71,13 @@ check_unfixed() {
 	case $kind in
 	errno) [ "$rc" = 1 ] || ok=0 ;;
 	lockdep)
+		# the tag's CQE posted by the clone, from the clone's thread
 		[ "$rc" = 126 ] || ok=0
-		grep -E 'WARNING:.*io_uring/' "$log.console" >"$log.warning" || ok=0
-		errs+=$'\n'$(head -1 "$log.warning")
+		grep -A40 -E 'WARNING:.*io_uring/' "$log.console" |
+			grep -E 'WARNING:|io_post_aux_cqe|io_register_clone_buffers' >"$log.warning" || true
+		grep -q io_post_aux_cqe "$log.warning" &&
+			grep -q io_register_clone_buffers "$log.warning" || ok=0
+		errs+=$'\n'$(cat "$log.warning")
 		;;
 	esac
 	if [ $ok = 1 ]; then
@@ -112,7 +116,7 @@ for entry in "${BRANCHES[@]}"; do
 	esac
 	tree=$CACHE_DIR/stable-$b name=stable-$b
 	tag=$(BASE_DIR=$tree "$REPO_DIR/scripts/base.sh" "${pkg%/*}")
-	patch=$(ls "$REPO_DIR/stable/$b/"*.patch 2>/dev/null || series_patches "$REPO_DIR/series" | head -1)
+	patch=$(ls "$REPO_DIR/stable/$b/"*.patch 2>/dev/null || series_patches "$REPO_DIR/series" | sed -n 1p)
 	stage "$b: $tag, backport ${patch#"$REPO_DIR/"}"
 	testdir=$BUILD_DIR/$name-window
 	for state in unfixed fixed; do
