@@ -612,48 +612,6 @@ if [ -z "$from" ]; then
 	plot_hold "$out/lock-hold.tsv" "$out/lock-hold.png"
 fi
 
-# ---- the core series (CORE=1: without the optional patches), same runs ----
-if [ -z "$from" ] && [ "${BENCH_CORE:-1}" != 0 ] && [ "$flavour" = perf ]; then
-	if [ "${SKIP_KERNEL_BUILD:-0}" != 1 ]; then
-		CORE=1 "$REPO_DIR/scripts/tree.sh"
-		CORE=1 "$REPO_DIR/scripts/build-kernel.sh" perf
-	fi
-	image_saved=$image
-	image=$CACHE_DIR/core/build/perf/arch/x86/boot/bzImage
-	[ -e "$image" ] || die "no core perf kernel at $image"
-	stage "benchmark of the core series in the VM ($mode)"
-	bench_boot bench-core "$tmp/core.out" root "$REPO_DIR/scripts/vm-run.sh" \
-		--kernel "$image" --dir "$tmp/guest" --smp 1 --mem "$mem_mb" \
-		--qemu-opt "-icount shift=0" --timeout 1800
-	grep -q '^=== clone-bench exit 0 ' "$tmp/core.out" || status=1
-	report "$tmp/core.out" "$out/bench-core" "$mode, core series" "$cmd" "$run_wall"
-	hold_boot "$image" lock-hold-core
-	image=$image_saved
-	{
-		echo
-		echo "## Core series and full series (same make bench run)"
-		echo
-		echo "The same runs on the perf kernel of the core series (series/"
-		echo "without the optional patches the cover letter names) and of the"
-		echo "full series. Guest instructions per file (\`bench-core.md\` has the"
-		echo "core's whole report):"
-		echo
-		compare_table "$out/bench-core.tsv" "$out/bench.tsv" core full
-		echo
-		echo "Source lock hold per file (lock-hold, host ns under multi-threaded"
-		echo "TCG; \`lock-hold-core.tsv\` and \`lock-hold.tsv\` are the raw output):"
-		echo
-		echo "| N | core: clone hold | full: clone hold | dup_fd hold (full's boot) | core / dup_fd | full / dup_fd |"
-		echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
-		awk -F'\t' 'FNR == 1 { f++; next } { p[f, $1, $2] = $6; if (f == 1 && $1 == "clone") n[++k] = $2 }
-			function r(a, b) { return (a == "" || b <= 0) ? "-" : sprintf("%.2fx", a / b) }
-			END { for (i = 1; i <= k; i++) { x = n[i]; d = p[2, "dup_fd", x]
-				printf "| %s | %s | %s | %s | %s | %s |\n", x, p[1, "clone", x], p[2, "clone", x], d,
-					r(p[1, "clone", x], d), r(p[2, "clone", x], d) } }' \
-			"$out/lock-hold-core.tsv" "$out/lock-hold.tsv"
-	} >>"$out/bench.md"
-fi
-
 # ---- the distro-like kernel: the same guest run, in a child memcg ----
 if [ -z "$from" ] && [ "${BENCH_DISTRO:-1}" != 0 ] && [ "$flavour" = perf ]; then
 	[ "${SKIP_KERNEL_BUILD:-0}" = 1 ] || "$REPO_DIR/scripts/build-kernel.sh" distro
@@ -676,6 +634,92 @@ if [ -z "$from" ] && [ "${BENCH_DISTRO:-1}" != 0 ] && [ "$flavour" = perf ]; the
 	fi
 	[ "$rc_d" = 0 ] || status=1
 	image=$image_saved
+fi
+
+# ---- the unpatched base and the core series, same kernels' configs ----
+# BASE=1 and CORE=1 (scripts/lib.sh): trees and build directories of their
+# own. clone-bench at two sizes on each one's perf kernel (root cgroup) and
+# distro-like kernel (child memcg); lock-hold on the core's perf kernel.
+# The base has no IORING_REGISTER_CLONE_FILES: clone-bench skips the
+# clone methods there (exit 2) and measures what applications use today.
+cat >"$tmp/guest/variant-guest.sh" <<'GUEST'
+#!/bin/sh
+# usage: variant-guest.sh SIZES METHODS TARGET_MS memcg|root
+if [ "$4" = memcg ] && mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; then
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control &&
+		mkdir /sys/fs/cgroup/bench && echo $$ >/sys/fs/cgroup/bench/cgroup.procs
+fi
+./clone-bench -n "$1" -m "$2" -t "$3"
+GUEST
+variant_n=${BENCH_VARIANT_N:-4096,65536}
+variant_m=clone,clone_empty,replace16,register,update_sparse,msg_ring,dup_fd
+kernels=(perf)
+[ "${BENCH_DISTRO:-1}" = 0 ] || kernels+=(distro)
+if [ -z "$from" ] && [ "${BENCH_VARIANTS:-1}" != 0 ] && [ "$flavour" = perf ]; then
+	for v in BASE CORE; do
+		name=${v,,}
+		vbuild=$(env "$v=1" bash -c '. "$0"; echo "$BUILD_DIR"' "$REPO_DIR/scripts/lib.sh")
+		if [ "${SKIP_KERNEL_BUILD:-0}" != 1 ]; then
+			env "$v=1" "$REPO_DIR/scripts/tree.sh"
+			for k in "${kernels[@]}"; do
+				env "$v=1" "$REPO_DIR/scripts/build-kernel.sh" "$k"
+			done
+		fi
+		for k in "${kernels[@]}"; do
+			cg=root
+			[ "$k" = distro ] && cg=memcg
+			stage "clone-bench on the $name series' $k kernel, N = $variant_n"
+			rc=0
+			"$REPO_DIR/scripts/vm-run.sh" --kernel "$vbuild/$k/arch/x86/boot/bzImage" \
+				--dir "$tmp/guest" --smp 1 --mem "$mem_mb" --qemu-opt "-icount shift=0" \
+				--timeout 1800 --log "$CACHE_DIR/logs/bench-$name-$k-console.log" \
+				-- sh ./variant-guest.sh "$variant_n" "$variant_m" "$target_ms" "$cg" \
+				>"$tmp/$name-$k.out" || rc=$?
+			# 2: the base's clone-bench without the clone methods
+			case $rc in 0|2) ;; *) echo "$name $k: vm-run status $rc" >&2; status=1 ;; esac
+			awk -F'\t' 'NR == 1 && /^method\t/ || (NF == 7 && $2 ~ /^[0-9]+$/)' \
+				"$tmp/$name-$k.out" >"$out/bench-$name-$k.tsv"
+		done
+		[ "$v" = BASE ] || hold_boot "$vbuild/perf/arch/x86/boot/bzImage" lock-hold-core
+	done
+	printf 'method\n' >"$tmp/none.tsv"
+	{
+		echo
+		echo "## The unpatched base, the core series and the full series (same make bench run)"
+		echo
+		echo "Median guest instructions per file, from clone-bench on each one's"
+		echo "perf kernel (root cgroup) and distro-like kernel (child memcg). The"
+		echo "base is Debian's 7.3.4 without the series: what applications pay"
+		echo "today (it has no clone). The core is the series without the optional"
+		echo "patches the cover letter names. Raw: \`bench-{base,core}-{perf,distro}.tsv\`,"
+		echo "and the full series' \`bench.tsv\` and \`bench-distro.tsv\`."
+		echo
+		echo "| method | N | perf: base | perf: core | perf: full | distro: base | distro: core | distro: full |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		for f in "$out/bench-base-perf.tsv" "$out/bench-core-perf.tsv" "$out/bench.tsv" \
+			"$out/bench-base-distro.tsv" "$out/bench-core-distro.tsv" "$out/bench-distro.tsv"; do
+			[ -e "$f" ] && echo "$f" || echo "$tmp/none.tsv"
+		done | xargs awk -F'\t' -v n="$variant_n" -v m="$variant_m" '
+			FNR == 1 { f++ } $2 ~ /^[0-9]+$/ { v[f, $1, $2] = $7 }
+			function fm(x) { return x == "" ? "-" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+			END { k = split(m, ms, ","); l = split(n, ns, ",")
+				for (i = 1; i <= k; i++) for (j = 1; j <= l; j++) {
+					printf "| %s | %s |", ms[i], ns[j]
+					for (g = 1; g <= 6; g++) printf " %s |", fm(v[g, ms[i], ns[j]])
+					printf "\n" } }'
+		echo
+		echo "Source lock hold per file (lock-hold, host ns under multi-threaded"
+		echo "TCG; \`lock-hold-core.tsv\` and \`lock-hold.tsv\` are the raw output):"
+		echo
+		echo "| N | core: clone hold | full: clone hold | dup_fd hold (full's boot) | core / dup_fd | full / dup_fd |"
+		echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+		awk -F'\t' 'FNR == 1 { f++; next } { p[f, $1, $2] = $6; if (f == 1 && $1 == "clone") n[++k] = $2 }
+			function r(a, b) { return (a == "" || b <= 0) ? "-" : sprintf("%.2fx", a / b) }
+			END { for (i = 1; i <= k; i++) { x = n[i]; d = p[2, "dup_fd", x]
+				printf "| %s | %s | %s | %s | %s | %s |\n", x, p[1, "clone", x], p[2, "clone", x], d,
+					r(p[1, "clone", x], d), r(p[2, "clone", x], d) } }' \
+			"$out/lock-hold-core.tsv" "$out/lock-hold.tsv"
+	} >>"$out/bench.md"
 fi
 
 # ---- the User-Mode Linux run (uml-perf), wall clock ----

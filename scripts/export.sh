@@ -8,7 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ "${CORE:-0}" != 1 ] || die "CORE=1: the core tree is not exported; export the full tree"
+[ "${CORE:-0}${BASE:-0}" = 00 ] || die "CORE=1 or BASE=1: only the full tree is exported"
 series=${1:-$REPO_DIR/series}
 tag=$("$REPO_DIR/scripts/base.sh")
 # The subject prefix ("PATCH v4") is the cover letter's, unless

@@ -1,14 +1,18 @@
 # Shared helpers for the workbench scripts: sourced, not run.
 # Paths come from the environment so that caches live outside the clone.
 # CORE=1 works on the core series, series/ without the optional patches
-# that the cover letter's "Optional: patch(es) N[-M]" line names, in a
-# tree and build directories of its own (make check, stress, bench).
+# that the cover letter's "Optional: patch(es) N[-M]" line names, and
+# BASE=1 on the base without any patch, each in a tree and build
+# directories of its own (make check, stress, bench).
 
 : "${CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/clone-files}"
+# the same depth as the defaults, so that ccache's relative paths match
 if [ "${CORE:-0}" = 1 ]; then
-	# the same depth as the defaults, so that ccache's relative paths match
 	: "${TREE_DIR:=$CACHE_DIR/core/linux}"
 	: "${BUILD_DIR:=$CACHE_DIR/core/build}"
+elif [ "${BASE:-0}" = 1 ]; then
+	: "${TREE_DIR:=$CACHE_DIR/unpatched/linux}"
+	: "${BUILD_DIR:=$CACHE_DIR/unpatched/build}"
 fi
 : "${BASE_DIR:=$CACHE_DIR/base}"        # unpacked linux-source, a git repo
 : "${TREE_DIR:=$CACHE_DIR/linux}"       # working tree: base + series
@@ -35,10 +39,11 @@ die() {
 }
 
 # The patches of a series directory, in the order of its series file;
-# with CORE=1, only those before the cover letter's optional ones.
+# with CORE=1, only those before the cover letter's optional ones; with
+# BASE=1, none.
 series_patches() {
 	local dir=$1 p opt=
-	[ -e "$dir/series" ] || return 0
+	[ -e "$dir/series" ] && [ "${BASE:-0}" != 1 ] || return 0
 	[ "${CORE:-0}" = 1 ] && opt=$(sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' \
 		"$dir/0000-cover-letter.patch" 2>/dev/null | head -1)
 	while read -r p; do
