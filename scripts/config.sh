@@ -19,6 +19,14 @@ frag=$REPO_DIR/configs/$flavour.config
 base=$(sed -n '1s/^# base: \([a-z0-9-]*\)$/\1/p' "$frag")
 frags=("$REPO_DIR/configs/boot.config" ${base:+"$REPO_DIR/configs/$base.config"} "$frag")
 selftest_config=$TREE_DIR/tools/testing/selftests/io_uring/config
+if [ ! -e "$selftest_config" ] && [ "${BASE:-0}" = 1 ]; then
+	# the unpatched base has no io_uring selftests: the series' fragment
+	# keeps its kernels configured as the patched ones they are compared to
+	mkdir -p "$out"
+	selftest_config=$out.selftests-config
+	git -C "$CACHE_DIR/linux" show work:tools/testing/selftests/io_uring/config \
+		>"$selftest_config" || die "no io_uring selftests config in $CACHE_DIR/linux (make tree)"
+fi
 [ -e "$selftest_config" ] && frags+=("$selftest_config")
 
 make_config "$flavour" "$out" tinyconfig "${frags[@]}"
