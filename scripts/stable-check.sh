@@ -22,7 +22,9 @@
 #            the guest log has a WARNING in io_uring/ (vm-run status 126).
 #
 # The patch is stable/X.Y/*.patch, or the series' first patch where the
-# branch takes it unchanged (stable/README.md). Every kernel build runs
+# branch takes it unchanged (stable/README.md); a backport's message must
+# be the mainline patch's (a check of its own, so that a change to the
+# mainline patch is not left out of it). Every kernel build runs
 # under flock $KERNEL_BUILD_LOCK. Ends with "N passed, N failed"; exits
 # non-zero on a failure.
 #
@@ -101,6 +103,14 @@ check_passes() {
 	fi
 }
 
+# A backport's message is the mainline patch's, after the "commit ...
+# upstream." line: print the lines where they differ (empty if they agree).
+message_drift() {
+	local body='/^$/ && !b { b = 1; next } b && /^---$/ { exit } b'
+	diff <(awk "$body" "$2") <(awk "$body" "$1" | sed '1{/^commit .* upstream\.$/d}' | sed '1{/^$/d}') |
+		grep '^[<>]' || true
+}
+
 "$REPO_DIR/scripts/build-liburing-tests.sh"
 regbuf=$BUILD_DIR/stable-regbuf-clone
 rm -rf "$regbuf"
@@ -118,6 +128,16 @@ for entry in "${BRANCHES[@]}"; do
 	tag=$(BASE_DIR=$tree "$REPO_DIR/scripts/base.sh" "${pkg%/*}")
 	patch=$(ls "$REPO_DIR/stable/$b/"*.patch 2>/dev/null || series_patches "$REPO_DIR/series" | sed -n 1p)
 	stage "$b: $tag, backport ${patch#"$REPO_DIR/"}"
+	mainline=$(series_patches "$REPO_DIR/series" | sed -n 1p)
+	if [ "$patch" != "$mainline" ]; then
+		drift=$(message_drift "$patch" "$mainline")
+		if [ -z "$drift" ]; then
+			pass "$b: the backport's message is the mainline patch's"
+		else
+			fail "$b: the backport's message differs from ${mainline##*/}: rebase it"
+			head -5 <<<"$drift"
+		fi
+	fi
 	testdir=$BUILD_DIR/$name-window
 	for state in unfixed fixed; do
 		if [ $state = unfixed ]; then
