@@ -106,7 +106,12 @@ fuzz: tree
 bench: tree
 	@$(S)/bench.sh
 
-.PHONY: bench
+## make bench-stages: the perf kernel at the core and at each optional
+## patch, clone-bench at two sizes; writes bench/results/stages.*
+bench-stages: tree
+	@$(S)/bench-stages.sh
+
+.PHONY: bench bench-stages
 
 ## make liburing-clone-check: clone-files.t and liburing's tests of the
 ## changed code on the patched debug kernel (the liburing gate in CI)

@@ -658,11 +658,13 @@ kernels=(perf)
 if [ -z "$from" ] && [ "${BENCH_VARIANTS:-1}" != 0 ] && [ "$flavour" = perf ]; then
 	for v in BASE CORE; do
 		name=${v,,}
-		vbuild=$(env "$v=1" bash -c '. "$0"; echo "$BUILD_DIR"' "$REPO_DIR/scripts/lib.sh")
+		# the variant's own tree and build directories, not this run's
+		venv=(env -u TREE_DIR -u BUILD_DIR "$v=1")
+		vbuild=$("${venv[@]}" bash -c '. "$0"; echo "$BUILD_DIR"' "$REPO_DIR/scripts/lib.sh")
 		if [ "${SKIP_KERNEL_BUILD:-0}" != 1 ]; then
-			env "$v=1" "$REPO_DIR/scripts/tree.sh"
+			"${venv[@]}" "$REPO_DIR/scripts/tree.sh"
 			for k in "${kernels[@]}"; do
-				env "$v=1" "$REPO_DIR/scripts/build-kernel.sh" "$k"
+				"${venv[@]}" "$REPO_DIR/scripts/build-kernel.sh" "$k"
 			done
 		fi
 		for k in "${kernels[@]}"; do
