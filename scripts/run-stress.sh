@@ -10,9 +10,9 @@
 # kernel. Exits non-zero on a failure.
 #
 # The kernel boots with slab_nomerge: fault-inject flags the kmalloc-cg
-# caches for failslab's cache filter through /sys/kernel/slab/*/failslab,
-# which a merged cache refuses, and its counts assume that no other cache
-# shares theirs.
+# caches (and, on the full series, the io_rsrc_node cache) for failslab's
+# cache filter through /sys/kernel/slab/*/failslab, which a merged cache
+# refuses, and its counts assume that no other cache shares theirs.
 #
 # Time caps keep the whole run under about 14 minutes under TCG, also on a
 # loaded machine: races stop each race after 20 s, fuzz after 60 s, fuzz-mt

@@ -6,71 +6,80 @@
  * -ENOMEM and both rings must be exactly as before: every slot's file, no
  * tag CQE, the table size, the slot IORING_FILE_INDEX_ALLOC picks, and the
  * tags still registered; or, for a failure the kernel absorbs, the call
- * must have succeeded with a complete result.
+ * must have succeeded with a complete result.  Likewise every allocation
+ * of an IORING_REGISTER_FILES of a dense and of a sparse table: -ENOMEM
+ * and no table, or the whole table.
  *
  * The injection points are not just counted but predicted, point by point,
- * from the tables involved (model_clone()), after the kernel's
- * io_clone_files() and io_alloc_file_tables():
- *  - only with the patch that holds the source's lock just to take the
- *    files (io_install_cloned_files()), the array of the taken files: one
- *    kvmalloc of nr longs (512 B here, or 512 KiB: no point, see below),
- *    under both locks; without it everything below is made under both
- *    locks too.  Which kernel this is, a probe tells first (probe_array()):
- *    failing the first point of a clone of 64 slots that grows a table to
- *    1024 slots gives ENOMEM with the array, the table's vmalloc fallback
- *    without it;
+ * from the tables involved (model_clone(), model_register()), after
+ * io_uring/rsrc.c of one of two kernels: the full series, or the core
+ * without the optional patches 8-10.  A probe tells which runs first
+ * (probe_series()): failing the first point of a clone of 64 slots that
+ * grows a table to 1024 slots gives ENOMEM on the full series (the taken
+ * files come first), the table's vmalloc fallback on the core; the full
+ * series' node cache must show in /sys/kernel/slab, the core's not.  A
+ * clone's points, in order:
+ *  - full series only, under both locks: the taken files
+ *    (io_clone_files()), one kvmalloc of struct io_cloned_files, 8 B and
+ *    16 B per occupied slot of the source range; the rest comes after the
+ *    source is unlocked, on the core under both locks;
  *  - the destination's new table, always, also when it does not grow:
  *    io_rsrc_data_alloc(), one zeroed kvmalloc of nr_files pointers,
- *    nr_files = max(dst_off + nr, the old size).  Up to a page it is one
- *    kmalloc whose failure fails the call;
- *    above a page and up to KMALLOC_MAX_CACHE_SIZE (8 KiB) it is a kmalloc
- *    whose failure kvmalloc absorbs by falling back to vmalloc (the call
- *    succeeds with a vmalloc'd table; vmalloc's own allocations come after
- *    the injected failure, so they are not points); above 8 KiB kmalloc
- *    goes straight to the page allocator, which failslab does not see (and
- *    the debug config has no CONFIG_FAIL_PAGE_ALLOC): no point at all;
+ *    nr_files = max(dst_off + nr, the old size).  A kvmalloc up to a page
+ *    is one kmalloc whose failure fails the call; above a page and up to
+ *    KMALLOC_MAX_CACHE_SIZE (8 KiB) kvmalloc absorbs the kmalloc's failure
+ *    by falling back to vmalloc (whose own allocations come after the
+ *    injected failure: not points); above 8 KiB kmalloc goes straight to
+ *    the page allocator, which failslab does not see (the debug config has
+ *    no CONFIG_FAIL_PAGE_ALLOC): no point at all;
  *  - the bitmap, bitmap_zalloc(): one kmalloc (8 KiB for 65536 slots);
- *  - one node, io_rsrc_node_alloc(), a kmalloc of 24 bytes (kmalloc-cg-32)
- *    per occupied slot of the cloned source range, in slot order, unless
- *    the destination's node cache (ctx->node_cache) has one: a fresh
- *    ring's cache is empty, a ring that freed nodes keeps up to 128 of
- *    them.  The slots outside the range keep their nodes: no allocation.
- *    Every attempt uses a fresh destination ring that has freed no node
- *    (registering a table allocates nodes and frees none, and the nodes a
- *    DST_REPLACE replaces are freed only after the clone's allocations), so
- *    that every node is a kmalloc; except
- *    in the one variant whose destination registered and unregistered 30
- *    files first: its first 30 nodes come from the cache, the rest are
- *    kmalloc'd.
- * On a failure the new table and every node made for it are freed, and
- * both rings are as they were.
+ *  - a node per occupied slot of the source range, in slot order (the
+ *    slots outside it keep theirs).  Core: io_rsrc_node_alloc(), from the
+ *    destination's node cache (ctx->node_cache: up to 128 nodes the ring
+ *    freed) if it has one, else one point, a kmalloc of 24 B
+ *    (kmalloc-cg-32).  Full series: io_node_batch_get(), batches from the
+ *    "io_rsrc_node" slab cache that bypass the ring's node cache, each one
+ *    kmem_cache_alloc_bulk() of min(32, files left) nodes: one point
+ *    (should_failslab() is called once per bulk call).
+ * IORING_REGISTER_FILES makes the table and the bitmap, then the nodes as
+ * the clone does, with one difference on the full series: a batch is
+ * min(32, slots left) nodes, -1 entries included, so the last batch of a
+ * sparse table may have nodes to spare (they are freed in bulk).
+ * Every attempt uses a fresh destination ring that has freed no node
+ * (registering a table frees none, and the nodes a DST_REPLACE replaces
+ * are freed only after the clone's allocations), except in the one
+ * variant whose destination registered and unregistered 30 files first:
+ * on the core its first 30 nodes come from its cache, on the full series
+ * none does.  On a failure the new table and every node made for it are
+ * freed, and both rings are as they were.
  *
  * Two passes:
- *  - kmalloc-cg caches only (failslab cache-filter with the kmalloc-cg-*
- *    caches flagged in /sys/kernel/slab; flagging needs unmerged caches, so
- *    the kernel boots with slab_nomerge): the clone's allocations are all
- *    GFP_KERNEL_ACCOUNT, so these are exactly its points, and the model
- *    must match exactly: ENOMEM where it says, the vmalloc fallback where
- *    it says, and the first fail-nth at which the clone succeeds with no
- *    failure injected is the number of points + 1.  Unaccounted kmalloc
+ *  - accounted caches only (failslab cache-filter with the kmalloc-cg-*
+ *    caches and the io_rsrc_node cache flagged in /sys/kernel/slab;
+ *    flagging needs unmerged caches, so the kernel boots with
+ *    slab_nomerge): the allocations are all GFP_KERNEL_ACCOUNT or from the
+ *    SLAB_ACCOUNT node cache, so these are exactly their points, and the
+ *    model must match exactly: ENOMEM where it says, the vmalloc fallback
+ *    where it says, and the first fail-nth at which the call succeeds with
+ *    no failure injected is the number of points + 1.  Unaccounted kmalloc
  *    caches are not flagged: SLUB allocates its per-CPU "sheaves" there
  *    (a kmalloc when a cache's sheaves run out, on allocation or free,
  *    depending on history and CPU), and vmalloc's vm_struct and page array;
  *    then two failures at once: fail-nth fails the 8 KiB table's kmalloc
  *    attempt (kvmalloc falls back to vmalloc) and failslab's own counters
- *    (task filter, times, space) fail one later allocation, the bitmap or a
- *    node, so that the error path frees a vmalloc'd table;
+ *    (task filter, times, space) fail one later point, the bitmap or a
+ *    node (batch), so that the error path frees a vmalloc'd table;
  *  - any slab cache: fail-nth also counts kmemleak's metadata allocation
- *    made right after every tracked object (slab objects and large
- *    kmallocs), whose failure kmemleak absorbs (it falls back to its memory
- *    pool), and the empty sheaves SLUB allocates (their failure is absorbed
- *    too, and each is tracked by kmemleak).  The model has kmemleak's
- *    points; the sheaves make the rest history-dependent, so this pass
- *    checks the first point exactly and then every outcome, and the count
- *    only as the model's plus two per sheaf (at least the model's, an even
- *    number more).
+ *    made right after every tracked object (slab objects, each object of a
+ *    bulk allocation, and large kmallocs), whose failure kmemleak absorbs
+ *    (it falls back to its memory pool), and the empty sheaves SLUB
+ *    allocates (their failure is absorbed too, and each is tracked by
+ *    kmemleak).  The model has kmemleak's points; the sheaves make the
+ *    rest history-dependent, so this pass checks the first point exactly
+ *    and then every outcome, and the count only as the model's plus two
+ *    per sheaf (at least the model's, an even number more).
  * "--skew N" makes every model N points too long (or short), to see these
- * checks fail: every subtest fails with an odd N.
+ * checks fail: every subtest with a model fails with an odd N.
  *
  * Tables: the small variants have at most 64 slots (kvmalloc is one
  * kmalloc) and are checked slot by slot; two large ones grow the populated
@@ -79,14 +88,15 @@
  * allocator, an 8 KiB bitmap), checked by table size and a sample of
  * slots, the latter at a sample of its points.  /proc/vmallocinfo shows
  * whether a table was vmalloc'd (caller io_rsrc_data_alloc): exactly when
- * the model says the fallback was taken.
+ * the model says the fallback was taken.  The registered tables have 100
+ * and 160 slots (below a page of pointers), each more than a batch.
  *
  * The source holds a pipe's write end: once all rings are gone, its read
- * end must see EOF (no reference leaked).  One variant clones a ring into
- * itself (DST_REPLACE, overlapping ranges, growing the table): its fresh
- * ring is source and destination, holds the pipe's write end in a slot of
- * the copied range, and must be exactly as before after every injected
- * failure.
+ * end must see EOF (no reference leaked); so does every registered table.
+ * One variant clones a ring into itself (DST_REPLACE, overlapping ranges,
+ * growing the table): its fresh ring is source and destination, holds the
+ * pipe's write end in a slot of the copied range, and must be exactly as
+ * before after every injected failure.
  *
  * Nothing here is skipped: a missing failslab, fail-nth, make-it-fail,
  * cache filter or vmallocinfo, or io_uring itself, is a failure.
@@ -102,7 +112,12 @@
 #define PAGE_SZ			4096UL
 #define KMALLOC_MAX_CACHE	(2 * PAGE_SZ)	/* KMALLOC_MAX_CACHE_SIZE */
 #define NODE_SIZE		24	/* sizeof(struct io_rsrc_node) */
-#define NODE_OBJ		32	/* object size of its cache, kmalloc-cg-32 */
+#define NODE_KMALLOC_OBJ	32	/* core: its kmalloc-cg-32 object */
+#define NODE_CACHE		"io_rsrc_node"	/* full series: its own cache */
+#define NODE_BATCH		32	/* IO_NODE_BATCH */
+/* struct io_cloned_files: a header, then an entry per taken file */
+#define TAKEN_HDR		8
+#define TAKEN_ENTRY		16
 
 #define SRC_TAG(slot)	(0x5ec0000ULL + (slot))
 #define DST_TAG(slot)	(0xd570000ULL + (slot))
@@ -154,25 +169,51 @@ static const struct big_variant bigs[] = {
 
 #define VMALLOC_BIG	0	/* bigs[] entry the two-failure pass uses */
 
+/*
+ * IORING_REGISTER_FILES of @nr slots into a fresh ring: file i % 64 in slot
+ * i, the sentinel pipe's write end in slot REG_SENTINEL; @hole: the slots
+ * i % hole == 1 are -1 (0: none).  Both take more than one node batch.
+ */
+struct reg_variant {
+	const char *name;
+	unsigned int nr, hole;
+};
+
+static const struct reg_variant regs[] = {
+	{ "IORING_REGISTER_FILES of 100 files", 100, 0 },
+	{ "IORING_REGISTER_FILES of 160 slots, every third -1: 107 files",
+	  160, 3 },
+};
+
+#define REG_MAX		160
+#define REG_SENTINEL	3
+
 #define SELF_SENTINEL	5	/* slot of the self variant's pipe write end */
 
-/* failslab fails allocations from any slab cache, or kmalloc-cg-* only */
+/*
+ * failslab fails allocations from any slab cache, or from the accounted
+ * ones only: kmalloc-cg-* and NODE_CACHE
+ */
 enum mode { ANY_CACHE, ACCOUNTED };
 
 static const char *const mode_name[] = {
 	[ANY_CACHE] = "any slab cache",
-	[ACCOUNTED] = "kmalloc-cg caches",
+	[ACCOUNTED] = "accounted caches",
 };
 
 struct run {
 	const struct variant *v;
 	const struct big_variant *b;
+	const struct reg_variant *r;
 	enum mode mode;
 };
 
 static bool kmemleak_on;	/* kmemleak tracks (and allocates for) objects */
-/* the clone takes the files into an array first (probe_array()) */
-static bool take_array;
+/*
+ * The full series (probe_series()): a clone takes the files first, and
+ * filling a table takes nodes in batches from NODE_CACHE.
+ */
+static bool full_series;
 static int skew;		/* --skew: points the model adds (or drops) */
 
 /* ---- fail-nth ---- */
@@ -241,7 +282,7 @@ static int vmalloc_tables(void)
 	return n;
 }
 
-/* ---- the model: what failing the n-th failslab point of a clone does ---- */
+/* ---- the model: what failing the n-th failslab point of a call does ---- */
 
 enum kind { P_NONE, P_ENOMEM, P_KMEMLEAK, P_VMALLOC };
 
@@ -255,68 +296,162 @@ static const char *const kind_name[] = {
 struct model {
 	unsigned int nr, cap;		/* points */
 	unsigned char *kind;		/* kind[n - 1]: failing point n */
-	char what[272];
+	char what[320];
 };
+
+/* The next point: failing it does @kind. */
+static void model_point(struct model *m, enum kind kind)
+{
+	if (m->nr == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->kind = realloc(m->kind, m->cap);
+		CHECK(m->kind != NULL);
+	}
+	m->kind[m->nr++] = kind;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+model_say(struct model *m, const char *fmt, ...)
+{
+	size_t len = strlen(m->what);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->what + len, sizeof(m->what) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* kmemleak_alloc() right after each of @nr objects, slab or page-backed */
+static void model_kmemleak(struct model *m, enum mode mode, unsigned int nr)
+{
+	while (mode == ANY_CACHE && kmemleak_on && nr--)
+		model_point(m, P_KMEMLEAK);
+}
 
 /* One allocation of @size; @kind: what failing its kmalloc does. */
 static void model_alloc(struct model *m, enum mode mode, size_t size,
 			enum kind kind)
 {
-	CHECK(m->nr + 2 <= m->cap);
 	/* larger kmallocs go to the page allocator: no failslab point */
 	if (size <= KMALLOC_MAX_CACHE)
-		m->kind[m->nr++] = kind;
-	/* kmemleak_alloc() right after the object, slab or page-backed */
-	if (mode == ANY_CACHE && kmemleak_on)
-		m->kind[m->nr++] = P_KMEMLEAK;
+		model_point(m, kind);
+	model_kmemleak(m, mode, 1);
+}
+
+static const char *kvmalloc_note(size_t size)
+{
+	return size > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
+	       size > PAGE_SZ ? ", vmalloc fallback" : "";
+}
+
+/* io_alloc_file_tables(): a table of @nr_files slots and its bitmap. */
+static void model_tables(struct model *m, enum mode mode,
+			 unsigned int nr_files)
+{
+	size_t table = (size_t)nr_files * sizeof(void *);
+	size_t bitmap = (nr_files + 63) / 64 * sizeof(long);
+
+	model_alloc(m, mode, table, table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
+	model_alloc(m, mode, bitmap, P_ENOMEM);
+	model_say(m, "table of %u slots (%zu B%s), bitmap (%zu B), ", nr_files,
+		  table, kvmalloc_note(table), bitmap);
 }
 
 /*
- * The failslab points of one clone of @nr slots that gives the destination
- * a table of @nr_files slots and kmalloc's @nodes nodes, in the order the
- * kernel makes them: the array of the taken files if take_array, the table
- * and its bitmap (io_alloc_file_tables()), then the nodes.
+ * The nodes of filling @nr slots, those with @occ[i] set (@occ NULL: all),
+ * into a ring whose node cache holds @cached.  Core: io_rsrc_node_alloc(),
+ * the ring's cache first, then a kmalloc each.  Full series:
+ * io_node_batch_get(), the ring's cache bypassed; an empty batch is
+ * refilled at an occupied slot with min(NODE_BATCH, slots left) nodes by
+ * one kmem_cache_alloc_bulk(): one point, then kmemleak's for each node.
  */
-static void model_clone(struct model *m, enum mode mode, unsigned int nr,
-			unsigned int nr_files, unsigned int nodes)
+static void model_nodes(struct model *m, enum mode mode, const bool *occ,
+			unsigned int nr, unsigned int cached)
 {
-	size_t array = take_array ? (size_t)nr * sizeof(long) : 0;
-	size_t table = (size_t)nr_files * sizeof(void *);
-	size_t bitmap = (nr_files + 63) / 64 * sizeof(long);
-	char taken[48] = "";
-	unsigned int i;
+	unsigned int i, nodes = 0, points = 0, made = 0, left = 0;
 
-	/*
-	 * The array lives for the call only: a vmalloc fallback for it
-	 * would not show in vmallocinfo afterwards, and no variant needs it.
-	 */
-	CHECK(array <= PAGE_SZ || array > KMALLOC_MAX_CACHE);
-	m->cap = 2 * (nodes + 3) + (skew > 0 ? skew : 0);
-	m->kind = calloc(m->cap, 1);
-	CHECK(m->kind != NULL);
-	m->nr = 0;
-	if (take_array) {
-		model_alloc(m, mode, array, P_ENOMEM);
-		snprintf(taken, sizeof(taken), "array of %u files (%zu B%s), ",
-			 nr, array, array > KMALLOC_MAX_CACHE ? ", no point" : "");
+	for (i = 0; i < nr; i++) {
+		if (occ && !occ[i])
+			continue;
+		nodes++;
+		if (full_series) {
+			if (!left) {
+				left = nr - i < NODE_BATCH ? nr - i :
+				       NODE_BATCH;
+				made += left;
+				points++;
+				model_point(m, P_ENOMEM);
+				model_kmemleak(m, mode, left);
+			}
+			left--;
+		} else if (cached) {
+			cached--;
+		} else {
+			made++;
+			points++;
+			model_alloc(m, mode, NODE_SIZE, P_ENOMEM);
+		}
 	}
-	model_alloc(m, mode, table, table > PAGE_SZ ? P_VMALLOC : P_ENOMEM);
-	model_alloc(m, mode, bitmap, P_ENOMEM);
-	for (i = 0; i < nodes; i++)
-		model_alloc(m, mode, NODE_SIZE, P_ENOMEM);
-	if (skew > 0) {
-		for (i = 0; i < (unsigned int)skew; i++)
-			m->kind[m->nr++] = P_ENOMEM;
-	} else if (skew < 0) {
+	if (full_series)
+		model_say(m, "%u nodes in %u bulk batch%s (%u allocated)",
+			  nodes, points, points == 1 ? "" : "es", made);
+	else
+		model_say(m, "%u node kmallocs", made);
+	if (nodes > made)
+		model_say(m, ", %u nodes from the ring's cache", nodes - made);
+}
+
+/* --skew, and the rest of the description. */
+static void model_finish(struct model *m, enum mode mode)
+{
+	int i;
+
+	for (i = 0; i < skew; i++)
+		model_point(m, P_ENOMEM);
+	if (skew < 0)
 		m->nr = (unsigned int)-skew > m->nr ? 0 : m->nr + skew;
+	model_say(m, "%s%s",
+		  mode == ANY_CACHE && kmemleak_on ? ", each object with "
+		  "kmemleak's" : "", skew ? ", SKEWED by --skew" : "");
+}
+
+/*
+ * The failslab points of one clone that takes @nodes files (the occupied
+ * slots of the source range) and gives the destination a table of
+ * @nr_files slots, its node cache holding @cached nodes, in the order the
+ * kernel makes them: the taken files on the full series, the table and
+ * its bitmap, then the nodes.
+ */
+static void model_clone(struct model *m, enum mode mode, unsigned int nr_files,
+			unsigned int nodes, unsigned int cached)
+{
+	size_t taken = TAKEN_HDR + (size_t)nodes * TAKEN_ENTRY;
+
+	memset(m, 0, sizeof(*m));
+	if (full_series) {
+		/*
+		 * Freed before the call returns: a vmalloc fallback for it
+		 * would not show in vmallocinfo, and no variant needs it.
+		 */
+		CHECK(taken <= PAGE_SZ || taken > KMALLOC_MAX_CACHE);
+		model_alloc(m, mode, taken, P_ENOMEM);
+		model_say(m, "%u files taken (%zu B%s), ", nodes, taken,
+			  kvmalloc_note(taken));
 	}
-	snprintf(m->what, sizeof(m->what),
-		 "%stable of %u slots (%zu B%s), bitmap (%zu B), %u node "
-		 "kmallocs%s%s", taken, nr_files, table,
-		 table > KMALLOC_MAX_CACHE ? ", page allocator: no point" :
-		 table > PAGE_SZ ? ", vmalloc fallback" : "", bitmap, nodes,
-		 mode == ANY_CACHE && kmemleak_on ? ", each with kmemleak's" : "",
-		 skew ? ", SKEWED by --skew" : "");
+	model_tables(m, mode, nr_files);
+	model_nodes(m, mode, NULL, nodes, cached);
+	model_finish(m, mode);
+}
+
+/* IORING_REGISTER_FILES of @nr slots, @occ[i]: slot i has a file. */
+static void model_register(struct model *m, enum mode mode, const bool *occ,
+			   unsigned int nr)
+{
+	memset(m, 0, sizeof(*m));
+	model_tables(m, mode, nr);
+	/* a fresh ring: its node cache is empty */
+	model_nodes(m, mode, occ, nr, 0);
+	model_finish(m, mode);
 }
 
 static unsigned int model_count(const struct model *m, enum kind kind)
@@ -336,18 +471,30 @@ struct outcome {
 	int vtables;		/* vmalloc'd tables it added, -1: not watched */
 };
 
+/* Arms fail-nth at point @n; the call follows, then inject_end(). */
+static void inject_start(struct outcome *o, unsigned int n, bool watch)
+{
+	o->vtables = watch ? vmalloc_tables() : -1;
+	set_fail_nth(n);
+}
+
+/* The call returned @ret. */
+static void inject_end(struct outcome *o, int ret)
+{
+	o->ret = ret;
+	o->left = get_fail_nth();
+	if (o->left)
+		set_fail_nth(0);
+	if (o->vtables >= 0)
+		o->vtables = vmalloc_tables() - o->vtables;
+}
+
 static void inject(struct io_uring *dst, int src_fd, unsigned int flags,
 		   unsigned int src_off, unsigned int dst_off, unsigned int nr,
 		   unsigned int n, bool watch, struct outcome *o)
 {
-	int before = watch ? vmalloc_tables() : 0;
-
-	set_fail_nth(n);
-	o->ret = clone_files(dst, src_fd, flags, src_off, dst_off, nr);
-	o->left = get_fail_nth();
-	if (o->left)
-		set_fail_nth(0);
-	o->vtables = watch ? vmalloc_tables() - before : -1;
+	inject_start(o, n, watch);
+	inject_end(o, clone_files(dst, src_fd, flags, src_off, dst_off, nr));
 }
 
 /* The outcome of failing point @n is what the model says; returns its kind. */
@@ -359,21 +506,21 @@ static enum kind expect_outcome(const struct model *m, unsigned int n,
 
 	if (k == P_NONE && !o->left)
 		die_at(__FILE__, __LINE__,
-		       "fail-nth %u: a failure was injected (ret %d): the clone "
+		       "fail-nth %u: a failure was injected (ret %d): the call "
 		       "makes more failslab points than the %u of the model",
 		       n, o->ret, m->nr);
 	if (k == P_NONE && o->left != n - m->nr)
 		die_at(__FILE__, __LINE__,
-		       "fail-nth %u: the clone made %u failslab points, the "
+		       "fail-nth %u: the call made %u failslab points, the "
 		       "model %u", n, n - o->left, m->nr);
 	if (k != P_NONE && o->left)
 		die_at(__FILE__, __LINE__,
-		       "fail-nth %u: no failure injected (ret %d): the clone "
+		       "fail-nth %u: no failure injected (ret %d): the call "
 		       "made only %u failslab points, the model expects %u (%s)",
 		       n, o->ret, n - o->left, m->nr, kind_name[k]);
 	if (o->ret != want)
 		die_at(__FILE__, __LINE__,
-		       "fail-nth %u (%s): the clone returned %d, not %d", n,
+		       "fail-nth %u (%s): the call returned %d, not %d", n,
 		       kind_name[k], o->ret, want);
 	if (o->vtables >= 0 && o->vtables != (k == P_VMALLOC))
 		die_at(__FILE__, __LINE__,
@@ -414,7 +561,7 @@ static enum kind any_outcome(const struct model *m, unsigned int n,
 	    o->vtables > 0 ? P_VMALLOC : P_KMEMLEAK;
 	if (k != P_ENOMEM && o->ret)
 		die_at(__FILE__, __LINE__,
-		       "fail-nth %u (%s): the clone returned %d", n,
+		       "fail-nth %u (%s): the call returned %d", n,
 		       k == P_NONE ? kind_name[k] : "absorbed", o->ret);
 	return k;
 }
@@ -436,21 +583,28 @@ static void check_count(enum mode mode, const struct model *m,
 {
 	if (mode == ACCOUNTED && points != m->nr)
 		die_at(__FILE__, __LINE__,
-		       "the clone made %u failslab points, the model %u",
+		       "the call made %u failslab points, the model %u",
 		       points, m->nr);
 	if (mode == ANY_CACHE && (points < m->nr || (points - m->nr) % 2))
 		die_at(__FILE__, __LINE__,
-		       "the clone made %u failslab points: not the model's "
+		       "the call made %u failslab points: not the model's "
 		       "%u plus an even number (an empty sheaf and its "
 		       "kmemleak object)", points, m->nr);
 }
 
-static void print_result(enum mode mode, const struct model *m,
-			 unsigned int points, unsigned int tried,
-			 unsigned int enomem, unsigned int absorbed, bool self)
+/*
+ * The attempts are over: the call made @points failslab points with none
+ * failed; @tried attempts, at every point if @every, gave @enomem ENOMEMs
+ * (leaving @one_ring or both rings unchanged) and @absorbed failures the
+ * call absorbed.  Checks the count and the ENOMEMs, reports, frees @m.
+ */
+static void end_points(enum mode mode, struct model *m, unsigned int points,
+		       unsigned int tried, unsigned int enomem,
+		       unsigned int absorbed, bool one_ring, bool every)
 {
 	char extra[80] = "";
 
+	check_count(mode, m, points);
 	if (mode == ANY_CACHE)
 		snprintf(extra, sizeof(extra),
 			 " + %u for %u empty sheaves", points - m->nr,
@@ -458,7 +612,11 @@ static void print_result(enum mode mode, const struct model *m,
 	printf("  %u injection points (model: %u: %s%s): %u tried, %u gave "
 	       "ENOMEM with %s unchanged, %u absorbed (call succeeded, result "
 	       "checked)\n", points, m->nr, m->what, extra, tried, enomem,
-	       self ? "the ring" : "both rings", absorbed);
+	       one_ring ? "the ring" : "both rings", absorbed);
+	if (mode == ACCOUNTED && every)
+		CHECK_EQ(model_count(m, P_ENOMEM), enomem);
+	CHECK(enomem > 0);
+	free(m->kind);
 }
 
 /* ---- the small variants: every slot checked ---- */
@@ -563,7 +721,7 @@ static void run_variant(void *arg)
 {
 	const struct run *run = arg;
 	const struct variant *v = run->v;
-	unsigned int n, nr, nodes, cached, enomem = 0, absorbed = 0;
+	unsigned int n, nr, nodes, taken, enomem = 0, absorbed = 0;
 	struct layout sl, dl, want;
 	struct io_uring src, dst;
 	__u64 replaced[MAX_SLOTS];
@@ -585,19 +743,17 @@ static void run_variant(void *arg)
 	}
 
 	/*
-	 * The model: the clone's table, bitmap and one node per occupied
-	 * source slot of the range, less the nodes the destination's cache
-	 * holds: the warm-up leaves v->warm there, registering the
-	 * destination's table takes one per occupied slot.
+	 * The model: a node per occupied source slot of the range; the
+	 * destination's cache holds the v->warm nodes of the warm-up, less
+	 * those registering its table took from it (on the core only).
 	 */
 	dst_layout(&dl, v->dst_nr, v->self);
 	nr = v->nr ? v->nr : v->self ? dl.nr : sl.nr;
 	nodes = occupied(v->self ? &dl : &sl, v->src_off, nr);
-	cached = v->warm > occupied(&dl, 0, dl.nr) ?
-		 v->warm - occupied(&dl, 0, dl.nr) : 0;
-	model_clone(&m, run->mode, nr,
-		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr,
-		    nodes > cached ? nodes - cached : 0);
+	taken = full_series ? 0 : occupied(&dl, 0, dl.nr);
+	model_clone(&m, run->mode,
+		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr, nodes,
+		    v->warm > taken ? v->warm - taken : 0);
 
 	/* until no failure was injected: the model says where */
 	for (n = 1, o.left = 0; !o.left; n++) {
@@ -626,8 +782,6 @@ static void run_variant(void *arg)
 		ring_exit(&dst);
 	}
 	CTX("%s", v->name);
-	n--;	/* the last attempt, the one without a failure */
-	check_count(run->mode, &m, n - o.left);
 	unregister_expect_tags(&src, &sl);
 	ring_exit(&src);
 	if (v->self)
@@ -635,11 +789,9 @@ static void run_variant(void *arg)
 	/* every file reference the clones took was dropped again */
 	CHECK_EQ(0, wait_eof(sp[0], 5000));
 	tfiles_destroy(&tf);
-	print_result(run->mode, &m, n - o.left, n, enomem, absorbed, v->self);
-	if (run->mode == ACCOUNTED)
-		CHECK_EQ(model_count(&m, P_ENOMEM), enomem);
-	CHECK(enomem > 0);
-	free(m.kind);
+	n--;	/* the last attempt, the one without a failure */
+	end_points(run->mode, &m, n - o.left, n, enomem, absorbed, v->self,
+		   true);
 }
 
 /* ---- the large variants: table size and a sample of slots checked ---- */
@@ -839,33 +991,39 @@ static void big_check_dst(struct big *g, struct io_uring *dst)
 	expect_tags(dst, tags, n);
 }
 
+/* The @nr @want[] within 1..@max into @out, sorted, without duplicates. */
+static unsigned int sort_points(const unsigned int *want, unsigned int nr,
+				unsigned int max, unsigned int *out)
+{
+	unsigned int i, n = 0, last = 0;
+
+	for (;;) {
+		unsigned int next = UINT_MAX;
+
+		for (i = 0; i < nr; i++)
+			if (want[i] > last && want[i] <= max && want[i] < next)
+				next = want[i];
+		if (next == UINT_MAX)
+			return n;
+		out[n++] = last = next;
+	}
+}
+
 /* The points to inject at: all, or the first six, a few, the last three. */
 static unsigned int pick_points(const struct model *m, bool sampled,
 				unsigned int **out)
 {
 	unsigned int want[] = { 1, 2, 3, 4, 5, 6, 1000, m->nr / 2,
 				m->nr - 2, m->nr - 1, m->nr, m->nr + 1 };
-	unsigned int i, n = 0, last = 0;
+	unsigned int i, n = 0;
 
 	*out = malloc((m->nr + 1 + ARRAY_SIZE(want)) * sizeof(**out));
 	CHECK(*out != NULL);
-	if (!sampled) {
-		for (i = 1; i <= m->nr + 1; i++)
-			(*out)[n++] = i;
-		return n;
-	}
-	/* sorted, without duplicates, within 1..nr + 1 */
-	for (;;) {
-		unsigned int next = UINT_MAX;
-
-		for (i = 0; i < ARRAY_SIZE(want); i++)
-			if (want[i] > last && want[i] <= m->nr + 1 &&
-			    want[i] < next)
-				next = want[i];
-		if (next == UINT_MAX)
-			return n;
-		(*out)[n++] = last = next;
-	}
+	if (sampled)
+		return sort_points(want, ARRAY_SIZE(want), m->nr + 1, *out);
+	for (i = 1; i <= m->nr + 1; i++)
+		(*out)[n++] = i;
+	return n;
 }
 
 static void run_big(void *arg)
@@ -879,7 +1037,7 @@ static void run_big(void *arg)
 
 	open_fail_nth();
 	big_setup(&g, b);
-	model_clone(&m, run->mode, g.nr, b->table, big_nodes(&g));
+	model_clone(&m, run->mode, b->table, big_nodes(&g), 0);
 	nr_pts = pick_points(&m, b->sampled, &pts);
 	for (i = 0; i <= nr_pts && !points; i++) {
 		/* in the any-cache pass the end can lie further: probe it */
@@ -906,22 +1064,91 @@ static void run_big(void *arg)
 		ring_exit(&dst);
 	}
 	CTX("%s", b->name);
-	check_count(run->mode, &m, points);
 	big_teardown(&g);
-	print_result(run->mode, &m, points, i, enomem, absorbed, false);
-	CHECK(enomem > 0);
 	free(pts);
-	free(m.kind);
+	end_points(run->mode, &m, points, i, enomem, absorbed, false,
+		   !b->sampled);
+}
+
+/* ---- IORING_REGISTER_FILES: all or nothing ---- */
+
+/*
+ * Fail each point of registering a table in turn: -ENOMEM and no table in
+ * the ring, or (no failure injected, or one absorbed) the whole table.
+ * Every reference a failed registration took is dropped: the sentinel
+ * pipe's read end sees EOF at the end.
+ */
+static void run_register(void *arg)
+{
+	const struct run *run = arg;
+	const struct reg_variant *rv = run->r;
+	unsigned int i, n, enomem = 0, absorbed = 0;
+	int fds[REG_MAX], file[REG_MAX], sp[2];
+	bool occ[REG_MAX];
+	struct io_uring r;
+	struct outcome o;
+	struct tfiles tf;
+	struct model m;
+
+	open_fail_nth();
+	tfiles_create(&tf, NSLOTS);
+	sentinel_pipe(sp);
+	CHECK(rv->nr <= REG_MAX);
+	for (i = 0; i < rv->nr; i++) {
+		occ[i] = !rv->hole || i % rv->hole != 1;
+		file[i] = !occ[i] ? EMPTY : i == REG_SENTINEL ? SENTINEL :
+			  (int)(i % NSLOTS);
+		fds[i] = file[i] == EMPTY ? -1 : file[i] == SENTINEL ? sp[1] :
+			 tf.fd[file[i]];
+	}
+	CHECK(occ[REG_SENTINEL]);
+	model_register(&m, run->mode, occ, rv->nr);
+
+	/* until no failure was injected: the model says where */
+	for (n = 1, o.left = 0; !o.left; n++) {
+		enum kind k;
+
+		CTX("%s, failing allocation %u", rv->name, n);
+		CHECK(n <= 4 * m.nr + 100);
+		CHECK_EQ(0, ring_init(&r, 8, 0));
+		inject_start(&o, n, false);
+		inject_end(&o, io_uring_register_files(&r, fds, rv->nr));
+		k = check_outcome(run->mode, &m, n, &o);
+		if (k == P_ENOMEM) {
+			enomem++;
+			check_size(&r, 0);
+		} else {
+			absorbed += k != P_NONE;
+			check_size(&r, rv->nr);
+			for (i = 0; i < rv->nr; i++)
+				if (slot_file(&r, i) != slot_expect(file[i]))
+					die_at(__FILE__, __LINE__,
+					       "slot %u: expected %d, got %d",
+					       i, slot_expect(file[i]),
+					       slot_file(&r, i));
+			CHECK_EQ(0, io_uring_unregister_files(&r));
+		}
+		expect_no_cqe(&r);
+		ring_exit(&r);
+	}
+	CTX("%s", rv->name);
+	close(sp[1]);
+	CHECK_EQ(0, wait_eof(sp[0], 5000));
+	tfiles_destroy(&tf);
+	n--;	/* the last attempt, the one without a failure */
+	end_points(run->mode, &m, n - o.left, n, enomem, absorbed, true, true);
 }
 
 /*
- * Which kernel (take_array): fail the first point of bigs[VMALLOC_BIG]'s
+ * Which kernel (full_series): fail the first point of bigs[VMALLOC_BIG]'s
  * clone, 64 slots into a table grown to 1024 (8 KiB of pointers).  ENOMEM
- * with both rings unchanged: the 512 B array of the taken files comes
- * first; success with a vmalloc'd table: the table's kmalloc does.
+ * with both rings unchanged: the taken files (792 B) come first, the full
+ * series; success with a vmalloc'd table: the table's kmalloc does, the
+ * core.  The node cache of the full series must exist exactly then: the
+ * model knows these two kernels, not one with only some optional patches.
  * Anything else fails.  *@arg, shared with the parent, gets 1 or 0.
  */
-static void probe_array(void *arg)
+static void probe_series(void *arg)
 {
 	const struct big_variant *b = &bigs[VMALLOC_BIG];
 	volatile int *result = arg;
@@ -948,12 +1175,17 @@ static void probe_array(void *arg)
 	big_check_src(&g);
 	ring_exit(&dst);
 	big_teardown(&g);
-	*result = o.ret == -ENOMEM;
-	printf("  %s\n", *result ?
-	       "ENOMEM, both rings unchanged: the clone takes the files into "
-	       "an array first (the source's lock held only for that)" :
+	printf("  %s\n", o.ret == -ENOMEM ?
+	       "ENOMEM, both rings unchanged: the clone takes the files first "
+	       "(the source's lock held only for that): the full series" :
 	       "the table's kmalloc, absorbed by vmalloc: the clone builds "
-	       "the table first, with both rings locked");
+	       "the table first, with both rings locked: the core");
+	if ((o.ret == -ENOMEM) != !access("/sys/kernel/slab/" NODE_CACHE,
+					  F_OK))
+		die_at(__FILE__, __LINE__, "but there is %s " NODE_CACHE
+		       " slab cache: only some optional patches?",
+		       o.ret == -ENOMEM ? "no" : "an");
+	*result = o.ret == -ENOMEM;
 }
 
 /* ---- two failures: the table's kmalloc attempt, then one more ---- */
@@ -964,17 +1196,19 @@ static void set_make_it_fail(int fd, bool on)
 }
 
 /*
- * With only the kmalloc-cg-* caches flagged, the allocations after the
- * table's failed kmalloc attempt that failslab sees are the bitmap and the
- * nodes; failslab's "space" skips allocations while it is larger than
- * their object size (and is decreased by it), so the k-th of them fails
+ * With only the accounted caches flagged, the points after the table's
+ * failed kmalloc attempt that failslab sees are the bitmap and the nodes
+ * (node batches on the full series); failslab's "space" skips points while
+ * it is larger than their object size (and is decreased by it; a bulk
+ * allocation is one point of one object's size), so the k-th of them fails
  * with space = the object sizes of the first k - 1, plus 1.
  */
 static void run_chain(void *arg)
 {
 	const struct big_variant *b = &bigs[VMALLOC_BIG];
 	const size_t bitmap_obj = 128;	/* 1024 bits: kmalloc-cg-128 */
-	unsigned int nodes, i, after, table_pt, targets[8], nr_targets = 0;
+	const size_t node_obj = full_series ? NODE_SIZE : NODE_KMALLOC_OBJ;
+	unsigned int i, after, table_pt, want[6], targets[6], nr_targets;
 	struct model m;
 	struct big g;
 	int mif;
@@ -986,26 +1220,26 @@ static void run_chain(void *arg)
 		die_at(__FILE__, __LINE__, "/proc/thread-self/make-it-fail: %s",
 		       strerror(errno));
 	big_setup(&g, b);
-	nodes = big_nodes(&g);
 	/* the accounted caches, as in the exact pass */
-	model_clone(&m, ACCOUNTED, g.nr, b->table, nodes);
+	model_clone(&m, ACCOUNTED, b->table, big_nodes(&g), 0);
 	CHECK_EQ(b->table / 64 * sizeof(long), bitmap_obj);
-	/* the table's point, after the array's if there is one */
-	table_pt = take_array ? 2 : 1;
+	/* the table's point, after the taken files' if there is one */
+	table_pt = full_series ? 2 : 1;
 	CHECK(m.nr >= table_pt && m.kind[table_pt - 1] == P_VMALLOC);
+	/* after the table's point, the model has the bitmap's, the nodes' */
 	after = m.nr - table_pt;
 
 	/*
-	 * The bitmap, the first, second, middle and last node, and one past
-	 * the model's last point (nothing fails): after the table's point,
-	 * the model has the bitmap's and the nodes'.
+	 * The bitmap, the first, second, middle and last node point, and one
+	 * past the model's last point (nothing fails).
 	 */
-	targets[nr_targets++] = 1;
-	targets[nr_targets++] = 2;
-	targets[nr_targets++] = 3;
-	targets[nr_targets++] = 1 + nodes / 2;
-	targets[nr_targets++] = after;
-	targets[nr_targets++] = after + 1;
+	want[0] = 1;
+	want[1] = 2;
+	want[2] = 3;
+	want[3] = 1 + (after - 1) / 2;
+	want[4] = after;
+	want[5] = after + 1;
+	nr_targets = sort_points(want, ARRAY_SIZE(want), after + 1, targets);
 
 	write_or_die(FAILSLAB "times", "0");
 	write_or_die(FAILSLAB "interval", "1");
@@ -1025,7 +1259,7 @@ static void run_chain(void *arg)
 		CTX("%s: the table's kmalloc attempt and allocation %u after "
 		    "it", b->name, k);
 		if (k >= 2)
-			space += bitmap_obj + (size_t)(k - 2) * NODE_OBJ;
+			space += bitmap_obj + (size_t)(k - 2) * node_obj;
 		big_make_dst(&g, &dst, &dl);
 		before = vmalloc_tables();
 		snprintf(buf, sizeof(buf), "%zu", space);
@@ -1067,8 +1301,9 @@ static void run_chain(void *arg)
 		if (k == 1)
 			snprintf(what, sizeof(what), "then the bitmap failed");
 		else if (fires)
-			snprintf(what, sizeof(what), "then node %u of %u failed",
-				 k - 1, nodes);
+			snprintf(what, sizeof(what), "then %s %u of %u failed",
+				 full_series ? "node batch" : "node", k - 1,
+				 after - 1);
 		else
 			snprintf(what, sizeof(what), "nothing else failed");
 		printf("  table vmalloc'd, %s: %s\n", what,
@@ -1088,11 +1323,12 @@ static void run_chain(void *arg)
 /* ---- main ---- */
 
 /*
- * Flags every kmalloc-* cache whose name starts with @prefix for the cache
- * filter and unflags the others (@prefix NULL: unflags all).  Returns the
- * number flagged, or -errno: a merged cache cannot be flagged (EINVAL).
+ * Flags for the cache filter every kmalloc-* cache whose name starts with
+ * @prefix, and NODE_CACHE if there is one, and unflags the other kmalloc-*
+ * caches (@prefix NULL: unflags them all).  Returns the number flagged, or
+ * -errno: a merged cache cannot be flagged (EINVAL).
  */
-static int flag_kmalloc_caches(const char *prefix)
+static int flag_caches(const char *prefix)
 {
 	char path[300];
 	struct dirent *d;
@@ -1103,12 +1339,13 @@ static int flag_kmalloc_caches(const char *prefix)
 	if (!dir)
 		return -errno;
 	while ((d = readdir(dir))) {
-		bool on;
+		bool node = !strcmp(d->d_name, NODE_CACHE), on;
 		int err;
 
-		if (strncmp(d->d_name, "kmalloc-", 8))
+		if (strncmp(d->d_name, "kmalloc-", 8) && !node)
 			continue;
-		on = prefix && !strncmp(d->d_name, prefix, strlen(prefix));
+		on = prefix && (node ||
+				!strncmp(d->d_name, prefix, strlen(prefix)));
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/failslab",
 			 d->d_name);
 		err = write_file(path, on ? "1" : "0");
@@ -1131,7 +1368,7 @@ static void failslab_reset(void)
 	write_file(FAILSLAB "space", "0");
 	write_file(FAILSLAB "times", "1");
 	write_file(FAILSLAB "cache-filter", "N");
-	flag_kmalloc_caches(NULL);
+	flag_caches(NULL);
 }
 
 /* ---- IORING_REGISTER_CLONE_BUFFERS: the same rule for buffers ---- */
@@ -1278,9 +1515,17 @@ static void run_pass(enum mode mode)
 			 mode_name[mode], bigs[i].name);
 		run_test(name, run_big, &run, 600);
 	}
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		struct run run = { .r = &regs[i], .mode = mode };
+
+		snprintf(name, sizeof(name), "fault-inject, %s: %s",
+			 mode_name[mode], regs[i].name);
+		run_test(name, run_register, &run, 600);
+	}
 }
 
-#define PASS_TESTS	(ARRAY_SIZE(variants) + ARRAY_SIZE(bigs))
+#define PASS_TESTS	(ARRAY_SIZE(variants) + ARRAY_SIZE(bigs) + \
+			 ARRAY_SIZE(regs))
 
 int main(int argc, char **argv)
 {
@@ -1291,7 +1536,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--skew")) {
 		skew = atoi(argv[2]);
 		printf("--skew %d: every model is %d points off: subtests must "
-		       "fail (all of them if it is odd)\n", skew, skew);
+		       "fail (all those with a model if it is odd)\n", skew,
+		       skew);
 	} else if (argc != 1) {
 		printf("usage: fault-inject [--skew N]\n");
 		return 2;
@@ -1319,25 +1565,29 @@ int main(int argc, char **argv)
 	}
 	failslab_reset();
 
-	ret = flag_kmalloc_caches("kmalloc-cg-");
+	ret = flag_caches("kmalloc-cg-");
 	if (ret < 0 || write_file(FAILSLAB "cache-filter", "Y")) {
-		printf("cannot restrict failslab to the kmalloc-cg caches (%s): "
+		printf("cannot restrict failslab to the accounted caches (%s): "
 		       "%zu subtests counted as failed\n",
 		       strerror(ret < 0 ? -ret : errno), PASS_TESTS + 3);
 		tally.failed += PASS_TESTS + 3;
 	} else {
-		printf("failslab restricted to %d kmalloc-cg caches\n", ret);
+		printf("failslab restricted to %d accounted caches: the "
+		       "kmalloc-cg caches%s\n", ret,
+		       access("/sys/kernel/slab/" NODE_CACHE, F_OK) ? "" :
+		       " and " NODE_CACHE);
 		probe = mmap(NULL, sizeof(*probe), PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		CHECK(probe != MAP_FAILED);
 		*probe = -1;
-		run_test("fault-inject, kmalloc-cg caches: the clone's first "
-			 "allocation", probe_array, probe, 120);
-		take_array = *probe == 1;
+		run_test("fault-inject, accounted caches: the clone's first "
+			 "allocation tells the kernel", probe_series, probe,
+			 120);
+		full_series = *probe == 1;
 		run_pass(ACCOUNTED);
-		run_test("fault-inject, kmalloc-cg caches: CLONE_BUFFERS, "
+		run_test("fault-inject, accounted caches: CLONE_BUFFERS, "
 			 "every allocation", run_buffers, NULL, 600);
-		run_test("fault-inject, kmalloc-cg caches, two failures: "
+		run_test("fault-inject, accounted caches, two failures: "
 			 "the 1024-slot table's kmalloc attempt, then the "
 			 "bitmap or a node", run_chain, NULL, 600);
 	}
