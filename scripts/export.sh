@@ -13,6 +13,6 @@ series=${1:-$REPO_DIR/series}
 tag=$("$REPO_DIR/scripts/base.sh")
 # The subject prefix ("PATCH v4") is the cover letter's, unless
 # SUBJECT_PREFIX sets a new one.
-prefix=${SUBJECT_PREFIX:-$(sed -n 's/^Subject: \[\(PATCH[^]]*\) 0\/[0-9]*\].*/\1/p' \
+prefix=${SUBJECT_PREFIX:-$(sed -n 's/^Subject: \[\(PATCH[^]]*\) 0*\/[0-9]*\].*/\1/p' \
 	"$series/0000-cover-letter.patch" 2>/dev/null)}
 series_from_tree "$TREE_DIR" "$tag" "$series" "${prefix:-PATCH}"
