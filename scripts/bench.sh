@@ -246,7 +246,7 @@ END {
 	print "clone_empty clones a table of N empty slots (the table, bitmap and loop"
 	print "without any node or file reference); replace16 replaces 16 slots in the"
 	print "middle of a table of N registered files (DST_REPLACE, the table does not"
-	print "grow): its cost should not depend on N;"
+	print "grow): the table is rebuilt, so its cost grows with N;"
 	print "unregister and unregister_registered are the cost of tearing the table down"
 	print "again (cloned and registered); dup_fd is the kernel copying a process fd table"
 	print "(unshare(CLONE_FILES)), the floor of any copy of N file pointers."

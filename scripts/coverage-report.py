@@ -44,6 +44,10 @@ MACRO_WHY = [
     (r'^io_file_bitmap_(set|clear)\(', 'io_file_bitmap_set()/clear() '
      '(filetable.h): WARN_ON_ONCE() if the bit is already set (or clear), '
      'which never fired, then test_bit() and __set_bit()/__clear_bit(): ' + BITOP),
+    (r'^bitmap_clear\(', 'bitmap_clear() picks __clear_bit(), a one-word '
+     'mask or memset() for compile-time constant arguments, tested by '
+     '__builtin_constant_p(), which gcov instruments before the compiler '
+     'folds it; the arguments are never constant here'),
     (r'^bitmap_copy\(', 'bitmap_copy() copies one word inline when the '
      'size is a small compile-time constant (small_const_nbits()), tested '
      'by __builtin_constant_p(), which gcov instruments before the compiler '
