@@ -103,20 +103,13 @@ WHY = {
         'the error path of io_buffer_acct_cloned_hpages(), see above',
     ('io_clone_buffers', 'return ret;'):
         'the error path of io_buffer_acct_cloned_hpages(), see above',
-    ('io_register_clone_buffers', 'if (copy_from_user(&buf, arg, sizeof(buf)))'):
+    ('io_register_clone', 'if (copy_from_user(&buf, arg, sizeof(buf)))'):
         'reached by make stress\'s limits (an unmapped argument)',
-    ('io_register_clone_buffers',
+    ('io_register_clone',
      'if (buf.flags & ~(IORING_REGISTER_SRC_REGISTERED|IORING_REGISTER_DST_REPLACE))'):
         'reached by make stress\'s limits (an unknown flag)',
-    ('io_register_clone_buffers', 'if (memchr_inv(buf.pad, 0, sizeof(buf.pad)))'):
+    ('io_register_clone', 'if (memchr_inv(buf.pad, 0, sizeof(buf.pad)))'):
         'reached by make stress\'s limits (a non-zero pad)',
-    ('io_bpf_filters_cover', 'd = dst ? rcu_dereference(dst[i]) : NULL;'):
-        'both arms of "dst ?" run: a destination without filters '
-        '(clone_restrict_test\'s bpf_self_filtered_unrestricted_dst) and '
-        'one with them (bpf_dst_adds_filter, '
-        'bpf_self_filtered_dst_filters_other). The arms never taken are '
-        'rcu_dereference()\'s PROVE_RCU check: lockdep-RCU off, the RCU '
-        'read lock missing, its report given once',
 }
 
 
