@@ -20,9 +20,10 @@ import os
 import re
 
 # Functions the series changes but whose other lines are not its code: a
-# switch over every register opcode to which it adds one case. Only the
-# lines the series adds or changes count there.
-OWN_LINES_ONLY = {'__io_uring_register'}
+# switch over every register opcode to which it adds one case, and
+# io_uring's init, to which it adds a call. Only the lines the series adds
+# or changes count there.
+OWN_LINES_ONLY = {'__io_uring_register', 'io_uring_init'}
 
 # Why a branch is never taken, for lines whose code is a check compiled in
 # by a debug option or a macro rather than a decision of the source: the
@@ -44,6 +45,10 @@ MACRO_WHY = [
     (r'^io_file_bitmap_(set|clear)\(', 'io_file_bitmap_set()/clear() '
      '(filetable.h): WARN_ON_ONCE() if the bit is already set (or clear), '
      'which never fired, then test_bit() and __set_bit()/__clear_bit(): ' + BITOP),
+    (r'^(n = )?bitmap_weight\(', 'bitmap_weight() counts one word inline '
+     'when the size is a small compile-time constant (small_const_nbits()), '
+     'tested by __builtin_constant_p(), which gcov instruments before the '
+     'compiler folds it; the size is never constant here'),
     (r'^bitmap_clear\(', 'bitmap_clear() picks __clear_bit(), a one-word '
      'mask or memset() for compile-time constant arguments, tested by '
      '__builtin_constant_p(), which gcov instruments before the compiler '
@@ -103,6 +108,43 @@ WHY = {
         'the error path of io_buffer_acct_cloned_hpages(), see above',
     ('io_clone_buffers', 'return ret;'):
         'the error path of io_buffer_acct_cloned_hpages(), see above',
+    ('io_sqe_files_register', 'if (!nr_args)'):
+        'upstream error paths of IORING_REGISTER_FILES that the series does '
+        'not change (patch 8 changes where the nodes come from, and frees '
+        'the batch at fail:, which the io_uring-fd case of liburing\'s '
+        'file-register.t and fault-inject\'s ENOMEM reach): no test here '
+        'registers 0 files',
+    ('io_sqe_files_register', 'if (nr_args > IORING_MAX_FIXED_FILES)'):
+        'upstream error paths of IORING_REGISTER_FILES that the series does '
+        'not change (patch 8 changes where the nodes come from, and frees '
+        'the batch at fail:, which the io_uring-fd case of liburing\'s '
+        'file-register.t and fault-inject\'s ENOMEM reach): no test '
+        'here registers more than IORING_MAX_FIXED_FILES files',
+    ('io_sqe_files_register',
+     'if (tags && copy_from_user(&tag, &tags[i], sizeof(tag)))'):
+        'upstream error paths of IORING_REGISTER_FILES that the series does '
+        'not change (patch 8 changes where the nodes come from, and frees '
+        'the batch at fail:, which the io_uring-fd case of liburing\'s '
+        'file-register.t and fault-inject\'s ENOMEM reach): no test '
+        'here faults in the middle of the tags array',
+    ('io_sqe_files_register', 'if (fds && copy_from_user(&fd, &fds[i], sizeof(fd)))'):
+        'upstream error paths of IORING_REGISTER_FILES that the series does '
+        'not change (patch 8 changes where the nodes come from, and frees '
+        'the batch at fail:, which the io_uring-fd case of liburing\'s '
+        'file-register.t and fault-inject\'s ENOMEM reach): no test '
+        'here faults in the middle of the fds array',
+    ('io_sqe_files_register', 'if (tag)'):
+        'upstream error paths of IORING_REGISTER_FILES that the series does '
+        'not change (patch 8 changes where the nodes come from, and frees '
+        'the batch at fail:, which the io_uring-fd case of liburing\'s '
+        'file-register.t and fault-inject\'s ENOMEM reach): no test here tags a -1 '
+        'entry',
+    ('io_sqe_files_register', 'goto fail;'):
+        'upstream error paths of IORING_REGISTER_FILES that the series does '
+        'not change (patch 8 changes where the nodes come from, and frees '
+        'the batch at fail:, which the io_uring-fd case of liburing\'s '
+        'file-register.t and fault-inject\'s ENOMEM reach): the faults in the '
+        'fds or tags array and the tag on a -1 entry above',
     ('io_register_clone', 'if (copy_from_user(&buf, arg, sizeof(buf)))'):
         'reached by make stress\'s limits (an unmapped argument)',
     ('io_register_clone',

@@ -2,8 +2,8 @@
 # make coverage: line and branch coverage of the functions the series adds
 # or changes, from one boot of the coverage flavour (the debug kernel with
 # gcov on io_uring/, configs/coverage.config) running the io_uring
-# kselftests, every stress program, and liburing's regbuf-clone and
-# clone-files tests. The guest copies its .gcda
+# kselftests, every stress program, and liburing's regbuf-clone,
+# clone-files and file-register tests. The guest copies its .gcda
 # files out through the console (tar, base64); gcov reads them next to the
 # build's .gcno files; scripts/coverage-report.py writes coverage/.
 set -euo pipefail
@@ -15,11 +15,12 @@ tag=$("$REPO_DIR/scripts/base.sh")
 kout=$BUILD_DIR/coverage
 "$REPO_DIR/scripts/build-selftests.sh" coverage
 "$REPO_DIR/scripts/build-stress.sh"
-# liburing's own tests of buffer and file cloning: io_clone_buffers() is
-# the series' too, and the kselftests and make stress clone files
+# liburing's own tests of buffer and file cloning and of file
+# registration: io_clone_buffers() and io_sqe_files_register() are the
+# series' too (patches 2 and 8), and their error paths are liburing's
 "$REPO_DIR/scripts/liburing-tree.sh"
 "$REPO_DIR/scripts/build-liburing-tests.sh"
-lt=(regbuf-clone.t clone-files.t)
+lt=(regbuf-clone.t clone-files.t file-register.t)
 
 guest=$(mktemp -d)
 trap 'rm -rf "$guest"' EXIT
