@@ -10,7 +10,7 @@
 # kernel. Exits non-zero on a failure.
 #
 # The kernel boots with slab_nomerge: fault-inject flags the kmalloc-cg
-# caches (and, on the full series, the io_rsrc_node cache) for failslab's
+# caches (and, from patch 8 on, the io_rsrc_node cache) for failslab's
 # cache filter through /sys/kernel/slab/*/failslab, which a merged cache
 # refuses, and its counts assume that no other cache shares theirs.
 #

@@ -12,17 +12,17 @@
  *
  * The injection points are not just counted but predicted, point by point,
  * from the tables involved (model_clone(), model_register()), after
- * io_uring/rsrc.c of one of two kernels: the full series, or the core
- * without the optional patches 8-10.  A probe tells which runs first
- * (probe_series()): failing the first point of a clone of 64 slots that
- * grows a table to 1024 slots gives ENOMEM on the full series (the taken
- * files come first), the table's vmalloc fallback on the core; the full
- * series' node cache must show in /sys/kernel/slab, the core's not.  A
- * clone's points, in order:
- *  - full series only, under both locks: the taken files
+ * io_uring/rsrc.c of the core (patches 1-7) with any prefix of the
+ * optional patches 8-10.  Two facts tell them apart (probe_series()):
+ * nodes in bulk (patch 8 on) show as the "io_rsrc_node" cache in
+ * /sys/kernel/slab; the files taken first (patch 10) show when failing the
+ * first point of a clone of 64 slots that grows a table to 1024 slots
+ * gives ENOMEM, where without patch 10 it is the table's kmalloc, absorbed
+ * by the vmalloc fallback.  A clone's points, in order:
+ *  - with patch 10 only, under both locks: the taken files
  *    (io_clone_files()), one kvmalloc of struct io_cloned_files, 8 B and
  *    16 B per occupied slot of the source range; the rest comes after the
- *    source is unlocked, on the core under both locks;
+ *    source is unlocked, without patch 10 under both locks;
  *  - the destination's new table, always, also when it does not grow:
  *    io_rsrc_data_alloc(), one zeroed kvmalloc of nr_files pointers,
  *    nr_files = max(dst_off + nr, the old size).  A kvmalloc up to a page
@@ -37,19 +37,19 @@
  *    slots outside it keep theirs).  Core: io_rsrc_node_alloc(), from the
  *    destination's node cache (ctx->node_cache: up to 128 nodes the ring
  *    freed) if it has one, else one point, a kmalloc of 24 B
- *    (kmalloc-cg-32).  Full series: io_node_batch_get(), batches from the
+ *    (kmalloc-cg-32).  Patch 8 on: io_node_batch_get(), batches from the
  *    "io_rsrc_node" slab cache that bypass the ring's node cache, each one
- *    kmem_cache_alloc_bulk() of min(32, files left) nodes: one point
- *    (should_failslab() is called once per bulk call).
+ *    kmem_cache_alloc_bulk() of min(32, files left) nodes with patch 10,
+ *    min(32, slots left in the range) before it: one point
+ *    (should_failslab() is called once per bulk call); a batch's unused
+ *    nodes are freed in bulk.
  * IORING_REGISTER_FILES makes the table and the bitmap, then the nodes as
- * the clone does, with one difference on the full series: a batch is
- * min(32, slots left) nodes, -1 entries included, so the last batch of a
- * sparse table may have nodes to spare (they are freed in bulk).
+ * the clone does, a batch min(32, slots left), -1 entries included.
  * Every attempt uses a fresh destination ring that has freed no node
  * (registering a table frees none, and the nodes a DST_REPLACE replaces
  * are freed only after the clone's allocations), except in the one
  * variant whose destination registered and unregistered 30 files first:
- * on the core its first 30 nodes come from its cache, on the full series
+ * on the core its first 30 nodes come from its cache, from patch 8 on
  * none does.  On a failure the new table and every node made for it are
  * freed, and both rings are as they were.
  *
@@ -113,7 +113,7 @@
 #define KMALLOC_MAX_CACHE	(2 * PAGE_SZ)	/* KMALLOC_MAX_CACHE_SIZE */
 #define NODE_SIZE		24	/* sizeof(struct io_rsrc_node) */
 #define NODE_KMALLOC_OBJ	32	/* core: its kmalloc-cg-32 object */
-#define NODE_CACHE		"io_rsrc_node"	/* full series: its own cache */
+#define NODE_CACHE		"io_rsrc_node"	/* patch 8 on: its own cache */
 #define NODE_BATCH		32	/* IO_NODE_BATCH */
 /* struct io_cloned_files: a header, then an entry per taken file */
 #define TAKEN_HDR		8
@@ -210,10 +210,12 @@ struct run {
 
 static bool kmemleak_on;	/* kmemleak tracks (and allocates for) objects */
 /*
- * The full series (probe_series()): a clone takes the files first, and
- * filling a table takes nodes in batches from NODE_CACHE.
+ * What the kernel does: filling a table takes its nodes in batches from
+ * NODE_CACHE (patch 8 on: the cache exists); a clone takes the source's
+ * files before it allocates the table (patch 10: probe_series()).
  */
-static bool full_series;
+static bool bulk_nodes;
+static bool take_first;
 static int skew;		/* --skew: points the model adds (or drops) */
 
 /* ---- fail-nth ---- */
@@ -374,7 +376,7 @@ static void model_nodes(struct model *m, enum mode mode, const bool *occ,
 		if (occ && !occ[i])
 			continue;
 		nodes++;
-		if (full_series) {
+		if (bulk_nodes) {
 			if (!left) {
 				left = nr - i < NODE_BATCH ? nr - i :
 				       NODE_BATCH;
@@ -392,7 +394,7 @@ static void model_nodes(struct model *m, enum mode mode, const bool *occ,
 			model_alloc(m, mode, NODE_SIZE, P_ENOMEM);
 		}
 	}
-	if (full_series)
+	if (bulk_nodes)
 		model_say(m, "%u nodes in %u bulk batch%s (%u allocated)",
 			  nodes, points, points == 1 ? "" : "es", made);
 	else
@@ -416,19 +418,25 @@ static void model_finish(struct model *m, enum mode mode)
 }
 
 /*
- * The failslab points of one clone that takes @nodes files (the occupied
- * slots of the source range) and gives the destination a table of
+ * The failslab points of one clone of @nr source slots, @occ[i]: slot i
+ * of the range has a file, that gives the destination a table of
  * @nr_files slots, its node cache holding @cached nodes, in the order the
- * kernel makes them: the taken files on the full series, the table and
- * its bitmap, then the nodes.
+ * kernel makes them: the taken files with patch 10, the table and its
+ * bitmap, then the nodes.  A node batch is min(NODE_BATCH, files left)
+ * with patch 10 (it counted the taken files), min(NODE_BATCH, slots left
+ * in the range) before it.
  */
 static void model_clone(struct model *m, enum mode mode, unsigned int nr_files,
-			unsigned int nodes, unsigned int cached)
+			const bool *occ, unsigned int nr, unsigned int cached)
 {
-	size_t taken = TAKEN_HDR + (size_t)nodes * TAKEN_ENTRY;
+	unsigned int i, nodes = 0;
+	size_t taken;
 
+	for (i = 0; i < nr; i++)
+		nodes += occ[i];
+	taken = TAKEN_HDR + (size_t)nodes * TAKEN_ENTRY;
 	memset(m, 0, sizeof(*m));
-	if (full_series) {
+	if (take_first) {
 		/*
 		 * Freed before the call returns: a vmalloc fallback for it
 		 * would not show in vmallocinfo, and no variant needs it.
@@ -439,7 +447,10 @@ static void model_clone(struct model *m, enum mode mode, unsigned int nr_files,
 			  kvmalloc_note(taken));
 	}
 	model_tables(m, mode, nr_files);
-	model_nodes(m, mode, NULL, nodes, cached);
+	if (take_first)
+		model_nodes(m, mode, NULL, nodes, cached);
+	else
+		model_nodes(m, mode, occ, nr, cached);
 	model_finish(m, mode);
 }
 
@@ -721,8 +732,9 @@ static void run_variant(void *arg)
 {
 	const struct run *run = arg;
 	const struct variant *v = run->v;
-	unsigned int n, nr, nodes, taken, enomem = 0, absorbed = 0;
+	unsigned int i, n, nr, taken, enomem = 0, absorbed = 0;
 	struct layout sl, dl, want;
+	bool occ[MAX_SLOTS];
 	struct io_uring src, dst;
 	__u64 replaced[MAX_SLOTS];
 	struct outcome o;
@@ -749,10 +761,11 @@ static void run_variant(void *arg)
 	 */
 	dst_layout(&dl, v->dst_nr, v->self);
 	nr = v->nr ? v->nr : v->self ? dl.nr : sl.nr;
-	nodes = occupied(v->self ? &dl : &sl, v->src_off, nr);
-	taken = full_series ? 0 : occupied(&dl, 0, dl.nr);
+	for (i = 0; i < nr; i++)
+		occ[i] = (v->self ? &dl : &sl)->file[v->src_off + i] != EMPTY;
+	taken = bulk_nodes ? 0 : occupied(&dl, 0, dl.nr);
 	model_clone(&m, run->mode,
-		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr, nodes,
+		    v->dst_off + nr > dl.nr ? v->dst_off + nr : dl.nr, occ, nr,
 		    v->warm > taken ? v->warm - taken : 0);
 
 	/* until no failure was injected: the model says where */
@@ -894,13 +907,17 @@ static void big_setup(struct big *g, const struct big_variant *b)
 				      b->src_off + g->nr, &g->ssamples);
 }
 
-static unsigned int big_nodes(const struct big *g)
+/* model_clone() of @g's clone */
+static void big_model(const struct big *g, struct model *m, enum mode mode)
 {
-	unsigned int i, n = 0;
+	bool *occ = malloc(g->nr * sizeof(*occ));
+	unsigned int i;
 
+	CHECK(occ != NULL);
 	for (i = 0; i < g->nr; i++)
-		n += src_file(g->b->src_off + i) != EMPTY;
-	return n;
+		occ[i] = src_file(g->b->src_off + i) != EMPTY;
+	model_clone(m, mode, g->b->table, occ, g->nr, 0);
+	free(occ);
 }
 
 static void big_teardown(struct big *g)
@@ -1037,7 +1054,7 @@ static void run_big(void *arg)
 
 	open_fail_nth();
 	big_setup(&g, b);
-	model_clone(&m, run->mode, b->table, big_nodes(&g), 0);
+	big_model(&g, &m, run->mode);
 	nr_pts = pick_points(&m, b->sampled, &pts);
 	for (i = 0; i <= nr_pts && !points; i++) {
 		/* in the any-cache pass the end can lie further: probe it */
@@ -1140,13 +1157,13 @@ static void run_register(void *arg)
 }
 
 /*
- * Which kernel (full_series): fail the first point of bigs[VMALLOC_BIG]'s
- * clone, 64 slots into a table grown to 1024 (8 KiB of pointers).  ENOMEM
- * with both rings unchanged: the taken files (792 B) come first, the full
- * series; success with a vmalloc'd table: the table's kmalloc does, the
- * core.  The node cache of the full series must exist exactly then: the
- * model knows these two kernels, not one with only some optional patches.
- * Anything else fails.  *@arg, shared with the parent, gets 1 or 0.
+ * Whether the clone takes the files first (take_first): fail the first
+ * point of bigs[VMALLOC_BIG]'s clone, 64 slots into a table grown to 1024
+ * (8 KiB of pointers).  ENOMEM with both rings unchanged: the taken files
+ * (792 B) come first, patch 10; success with a vmalloc'd table: the
+ * table's kmalloc does.  Patch 10 comes after patch 8: taking the files
+ * first without the node cache is no prefix of the series and fails, as
+ * does anything else.  *@arg, shared with the parent, gets 1 or 0.
  */
 static void probe_series(void *arg)
 {
@@ -1177,14 +1194,12 @@ static void probe_series(void *arg)
 	big_teardown(&g);
 	printf("  %s\n", o.ret == -ENOMEM ?
 	       "ENOMEM, both rings unchanged: the clone takes the files first "
-	       "(the source's lock held only for that): the full series" :
+	       "(the source's lock held only for that): patch 10" :
 	       "the table's kmalloc, absorbed by vmalloc: the clone builds "
-	       "the table first, with both rings locked: the core");
-	if ((o.ret == -ENOMEM) != !access("/sys/kernel/slab/" NODE_CACHE,
-					  F_OK))
-		die_at(__FILE__, __LINE__, "but there is %s " NODE_CACHE
-		       " slab cache: only some optional patches?",
-		       o.ret == -ENOMEM ? "no" : "an");
+	       "the table first, with both rings locked: no patch 10");
+	if (o.ret == -ENOMEM && !bulk_nodes)
+		die_at(__FILE__, __LINE__, "but there is no " NODE_CACHE
+		       " slab cache: patch 10 without patch 8?");
 	*result = o.ret == -ENOMEM;
 }
 
@@ -1198,7 +1213,7 @@ static void set_make_it_fail(int fd, bool on)
 /*
  * With only the accounted caches flagged, the points after the table's
  * failed kmalloc attempt that failslab sees are the bitmap and the nodes
- * (node batches on the full series); failslab's "space" skips points while
+ * (node batches from patch 8 on); failslab's "space" skips points while
  * it is larger than their object size (and is decreased by it; a bulk
  * allocation is one point of one object's size), so the k-th of them fails
  * with space = the object sizes of the first k - 1, plus 1.
@@ -1207,7 +1222,7 @@ static void run_chain(void *arg)
 {
 	const struct big_variant *b = &bigs[VMALLOC_BIG];
 	const size_t bitmap_obj = 128;	/* 1024 bits: kmalloc-cg-128 */
-	const size_t node_obj = full_series ? NODE_SIZE : NODE_KMALLOC_OBJ;
+	const size_t node_obj = bulk_nodes ? NODE_SIZE : NODE_KMALLOC_OBJ;
 	unsigned int i, after, table_pt, want[6], targets[6], nr_targets;
 	struct model m;
 	struct big g;
@@ -1221,10 +1236,10 @@ static void run_chain(void *arg)
 		       strerror(errno));
 	big_setup(&g, b);
 	/* the accounted caches, as in the exact pass */
-	model_clone(&m, ACCOUNTED, b->table, big_nodes(&g), 0);
+	big_model(&g, &m, ACCOUNTED);
 	CHECK_EQ(b->table / 64 * sizeof(long), bitmap_obj);
 	/* the table's point, after the taken files' if there is one */
-	table_pt = full_series ? 2 : 1;
+	table_pt = take_first ? 2 : 1;
 	CHECK(m.nr >= table_pt && m.kind[table_pt - 1] == P_VMALLOC);
 	/* after the table's point, the model has the bitmap's, the nodes' */
 	after = m.nr - table_pt;
@@ -1302,7 +1317,7 @@ static void run_chain(void *arg)
 			snprintf(what, sizeof(what), "then the bitmap failed");
 		else if (fires)
 			snprintf(what, sizeof(what), "then %s %u of %u failed",
-				 full_series ? "node batch" : "node", k - 1,
+				 bulk_nodes ? "node batch" : "node", k - 1,
 				 after - 1);
 		else
 			snprintf(what, sizeof(what), "nothing else failed");
@@ -1564,6 +1579,7 @@ int main(int argc, char **argv)
 		return summary();
 	}
 	failslab_reset();
+	bulk_nodes = !access("/sys/kernel/slab/" NODE_CACHE, F_OK);
 
 	ret = flag_caches("kmalloc-cg-");
 	if (ret < 0 || write_file(FAILSLAB "cache-filter", "Y")) {
@@ -1574,8 +1590,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("failslab restricted to %d accounted caches: the "
 		       "kmalloc-cg caches%s\n", ret,
-		       access("/sys/kernel/slab/" NODE_CACHE, F_OK) ? "" :
-		       " and " NODE_CACHE);
+		       bulk_nodes ? " and " NODE_CACHE : "");
 		probe = mmap(NULL, sizeof(*probe), PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		CHECK(probe != MAP_FAILED);
@@ -1583,7 +1598,7 @@ int main(int argc, char **argv)
 		run_test("fault-inject, accounted caches: the clone's first "
 			 "allocation tells the kernel", probe_series, probe,
 			 120);
-		full_series = *probe == 1;
+		take_first = *probe == 1;
 		run_pass(ACCOUNTED);
 		run_test("fault-inject, accounted caches: CLONE_BUFFERS, "
 			 "every allocation", run_buffers, NULL, 600);
