@@ -111,7 +111,12 @@ bench: tree
 bench-stages: tree
 	@$(S)/bench-stages.sh
 
-.PHONY: bench bench-stages
+## make check-stages: make check and make stress on the tree at each
+## optional patch but the last (not in CI)
+check-stages: tree
+	@$(S)/check-stages.sh
+
+.PHONY: bench bench-stages check-stages
 
 ## make liburing-clone-check: clone-files.t and liburing's tests of the
 ## changed code on the patched debug kernel (the liburing gate in CI)

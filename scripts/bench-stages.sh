@@ -15,26 +15,19 @@ sizes=${STAGES_N:-4096,65536}
 target=${STAGES_TARGET_MS:-100}
 methods=clone,clone_empty,clone_replace,replace16,register,update_sparse,dup_fd
 out=$REPO_DIR/bench/results
-# the same depth as the tree and its build directories, for ccache
-wt=$CACHE_DIR/stages/linux
-build=$CACHE_DIR/stages/build
 
 "$REPO_DIR/scripts/tree.sh"
-tag=$("$REPO_DIR/scripts/base.sh")
-opt=$(sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' "$REPO_DIR/series/0000-cover-letter.patch")
-[ -n "$opt" ] || die "the cover letter names no optional patch"
-total=$(git -C "$TREE_DIR" rev-list --count "$tag..work")
-[ -d "$wt" ] || git -C "$TREE_DIR" worktree add -q --detach "$wt" work
+mapfile -t stages < <(stage_revs)
 "$REPO_DIR/scripts/build-progs.sh" perf
 mkdir -p "$out"
 tsv=$out/stages.tsv
 printf 'stage\tmethod\tN\treps\tmedian_ns\tmin_ns\tmax_ns\tns_per_file\n' >"$tsv"
-for n in $(seq $((opt - 1)) "$total"); do
-	rev=$(git -C "$TREE_DIR" rev-parse "work~$((total - n))")
-	git -C "$wt" checkout -q --detach "$rev"
-	TREE_DIR=$wt BUILD_DIR=$build "$REPO_DIR/scripts/build-kernel.sh" perf
-	stage "stage $n: $(git -C "$wt" log -1 --format=%s)"
-	"$REPO_DIR/scripts/vm-run.sh" --kernel "$build/perf/arch/x86/boot/bzImage" \
+for s in "${stages[@]}"; do
+	n=${s%% *}
+	git -C "$STAGES_TREE" checkout -q --detach "${s#* }"
+	TREE_DIR=$STAGES_TREE BUILD_DIR=$STAGES_BUILD "$REPO_DIR/scripts/build-kernel.sh" perf
+	stage "stage $n: $(git -C "$STAGES_TREE" log -1 --format=%s)"
+	"$REPO_DIR/scripts/vm-run.sh" --kernel "$STAGES_BUILD/perf/arch/x86/boot/bzImage" \
 		--dir "$BUILD_DIR/progs-perf" --smp 1 --qemu-opt "-icount shift=0" \
 		--log "$CACHE_DIR/logs/stages-$n-console.log" \
 		-- ./clone-bench -n "$sizes" -m "$methods" -t "$target" |
@@ -47,11 +40,11 @@ done
 	echo "\`make bench-stages\`, $(date -u '+%F %T UTC'): the perf kernel of the"
 	echo "tree at each stage under TCG \`-icount shift=0\`, 1 vCPU, root cgroup;"
 	echo "\`clone-bench -n $sizes -m $methods -t $target\`. Median guest"
-	echo "instructions per file; stage $((opt - 1)) is the core series, stage N"
+	echo "instructions per file; stage ${stages[0]%% *} is the core series, stage N"
 	echo "has patches 1 to N. \`stages.tsv\` is the raw output."
 	echo
-	for n in $(seq $((opt - 1)) "$total"); do
-		echo "- stage $n: $(git -C "$TREE_DIR" log -1 --format=%s "work~$((total - n))")"
+	for s in "${stages[@]}"; do
+		echo "- stage ${s%% *}: $(git -C "$TREE_DIR" log -1 --format=%s "${s#* }")"
 	done
 	echo
 	awk -F'\t' 'NR > 1 { v[$1, $2, $3] = $8; if (!($1 in s)) { s[$1] = 1; st[++ns] = $1 }

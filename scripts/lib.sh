@@ -434,3 +434,24 @@ mini_liburing_dir() {
 	fi
 	echo "$inc"
 }
+
+# The stages of the optional patches: one "N REV" line each, from the core
+# (the patch before the cover letter's first optional one) to the whole
+# series, REV the working tree's commit with patches 1 to N. Creates
+# STAGES_TREE, a worktree of TREE_DIR that is checked out at each stage in
+# turn and built into STAGES_BUILD (make bench-stages, make check-stages).
+STAGES_TREE=$CACHE_DIR/stages/linux   # the same depth as TREE_DIR, for ccache
+STAGES_BUILD=$CACHE_DIR/stages/build
+stage_revs() {
+	local tag opt total n
+	tag=$("$REPO_DIR/scripts/base.sh")
+	opt=$(sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' \
+		"$REPO_DIR/series/0000-cover-letter.patch")
+	[ -n "$opt" ] || die "the cover letter names no optional patch"
+	total=$(git -C "$TREE_DIR" rev-list --count "$tag..work")
+	[ -d "$STAGES_TREE" ] ||
+		git -C "$TREE_DIR" worktree add -q --detach "$STAGES_TREE" work
+	for n in $(seq $((opt - 1)) "$total"); do
+		echo "$n $(git -C "$TREE_DIR" rev-parse "work~$((total - n))")"
+	done
+}
