@@ -32,6 +32,11 @@ BITOP = ('the bitops\' bitop() (include/linux/bitops.h) picks the const_ '
          'variant for compile-time constant arguments through a chain of '
          '__builtin_constant_p() tests, which gcov instruments before the '
          'compiler folds them; the arguments are never constant here')
+# bitmap_*()'s one-word fast path
+SMALL_CONST = ('when the size is a small compile-time constant '
+               '(small_const_nbits()), tested by __builtin_constant_p(), which '
+               'gcov instruments before the compiler folds it; the size is '
+               'never constant here')
 MACRO_WHY = [
     (r'^lockdep_assert_held\(', 'lockdep_assert_held(), WARN_ON(debug_locks '
      '&& !held): the lock not held, and lockdep off after an earlier '
@@ -46,18 +51,19 @@ MACRO_WHY = [
      '(filetable.h): WARN_ON_ONCE() if the bit is already set (or clear), '
      'which never fired, then test_bit() and __set_bit()/__clear_bit(): ' + BITOP),
     (r'^(n = )?bitmap_weight\(', 'bitmap_weight() counts one word inline '
-     'when the size is a small compile-time constant (small_const_nbits()), '
-     'tested by __builtin_constant_p(), which gcov instruments before the '
-     'compiler folds it; the size is never constant here'),
+     + SMALL_CONST),
     (r'^bitmap_clear\(', 'bitmap_clear() picks __clear_bit(), a one-word '
      'mask or memset() for compile-time constant arguments, tested by '
      '__builtin_constant_p(), which gcov instruments before the compiler '
      'folds it; the arguments are never constant here'),
-    (r'^bitmap_copy\(', 'bitmap_copy() copies one word inline when the '
-     'size is a small compile-time constant (small_const_nbits()), tested '
-     'by __builtin_constant_p(), which gcov instruments before the compiler '
-     'folds it; the size is never constant here'),
+    (r'^bitmap_copy\(', 'bitmap_copy() copies one word inline ' + SMALL_CONST),
 ]
+
+# The upstream error paths of io_sqe_files_register(), which patch 8 changes.
+REG_UPSTREAM = ('upstream error paths of IORING_REGISTER_FILES that the series '
+                'does not change (patch 8 changes where the nodes come from, '
+                'and frees the batch at fail:, which the io_uring-fd case of '
+                'liburing\'s file-register.t and fault-inject\'s ENOMEM reach): ')
 
 # Why a branch of a decision in the source is never taken, or a line never
 # reached: (function, the line's text) -> reason. Every gap of the report
@@ -109,42 +115,25 @@ WHY = {
     ('io_clone_buffers', 'return ret;'):
         'the error path of io_buffer_acct_cloned_hpages(), see above',
     ('io_sqe_files_register', 'if (!nr_args)'):
-        'upstream error paths of IORING_REGISTER_FILES that the series does '
-        'not change (patch 8 changes where the nodes come from, and frees '
-        'the batch at fail:, which the io_uring-fd case of liburing\'s '
-        'file-register.t and fault-inject\'s ENOMEM reach): no test here '
-        'registers 0 files',
+        REG_UPSTREAM +
+        'no test here registers 0 files',
     ('io_sqe_files_register', 'if (nr_args > IORING_MAX_FIXED_FILES)'):
-        'upstream error paths of IORING_REGISTER_FILES that the series does '
-        'not change (patch 8 changes where the nodes come from, and frees '
-        'the batch at fail:, which the io_uring-fd case of liburing\'s '
-        'file-register.t and fault-inject\'s ENOMEM reach): no test '
-        'here registers more than IORING_MAX_FIXED_FILES files',
+        REG_UPSTREAM +
+        'no test here registers more than IORING_MAX_FIXED_FILES files',
     ('io_sqe_files_register',
      'if (tags && copy_from_user(&tag, &tags[i], sizeof(tag)))'):
-        'upstream error paths of IORING_REGISTER_FILES that the series does '
-        'not change (patch 8 changes where the nodes come from, and frees '
-        'the batch at fail:, which the io_uring-fd case of liburing\'s '
-        'file-register.t and fault-inject\'s ENOMEM reach): no test '
-        'here faults in the middle of the tags array',
+        REG_UPSTREAM +
+        'no test here faults in the middle of the tags array',
     ('io_sqe_files_register', 'if (fds && copy_from_user(&fd, &fds[i], sizeof(fd)))'):
-        'upstream error paths of IORING_REGISTER_FILES that the series does '
-        'not change (patch 8 changes where the nodes come from, and frees '
-        'the batch at fail:, which the io_uring-fd case of liburing\'s '
-        'file-register.t and fault-inject\'s ENOMEM reach): no test '
-        'here faults in the middle of the fds array',
+        REG_UPSTREAM +
+        'no test here faults in the middle of the fds array',
     ('io_sqe_files_register', 'if (tag)'):
-        'upstream error paths of IORING_REGISTER_FILES that the series does '
-        'not change (patch 8 changes where the nodes come from, and frees '
-        'the batch at fail:, which the io_uring-fd case of liburing\'s '
-        'file-register.t and fault-inject\'s ENOMEM reach): no test here tags a -1 '
-        'entry',
+        REG_UPSTREAM +
+        'no test here tags a -1 entry',
     ('io_sqe_files_register', 'goto fail;'):
-        'upstream error paths of IORING_REGISTER_FILES that the series does '
-        'not change (patch 8 changes where the nodes come from, and frees '
-        'the batch at fail:, which the io_uring-fd case of liburing\'s '
-        'file-register.t and fault-inject\'s ENOMEM reach): the faults in the '
-        'fds or tags array and the tag on a -1 entry above',
+        REG_UPSTREAM +
+        'the faults in the fds or tags array and the tag on a -1 entry '
+        'above',
     ('io_register_clone', 'if (copy_from_user(&buf, arg, sizeof(buf)))'):
         'reached by make stress\'s limits (an unmapped argument)',
     ('io_register_clone',
