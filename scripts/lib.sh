@@ -38,14 +38,20 @@ die() {
 	exit 1
 }
 
+# The first optional patch's number, from the "Optional: patch(es) N[-M]"
+# line of the cover letter in series directory $1 (empty if none).
+first_optional() {
+	sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' \
+		"$1/0000-cover-letter.patch" 2>/dev/null | head -1
+}
+
 # The patches of a series directory, in the order of its series file;
 # with CORE=1, only those before the cover letter's optional ones; with
 # BASE=1, none.
 series_patches() {
 	local dir=$1 p opt=
 	[ -e "$dir/series" ] && [ "${BASE:-0}" != 1 ] || return 0
-	[ "${CORE:-0}" = 1 ] && opt=$(sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' \
-		"$dir/0000-cover-letter.patch" 2>/dev/null | head -1)
+	[ "${CORE:-0}" = 1 ] && opt=$(first_optional "$dir")
 	while read -r p; do
 		case "$p" in ''|'#'*) continue ;; esac
 		[ -n "$opt" ] && [ "$((10#${p%%-*}))" -ge "$opt" ] && break
@@ -445,8 +451,7 @@ STAGES_BUILD=$CACHE_DIR/stages/build
 stage_revs() {
 	local tag opt total n
 	tag=$("$REPO_DIR/scripts/base.sh")
-	opt=$(sed -nE 's/^Optional: patch(es)? ([0-9]+).*/\2/p' \
-		"$REPO_DIR/series/0000-cover-letter.patch")
+	opt=$(first_optional "$REPO_DIR/series")
 	[ -n "$opt" ] || die "the cover letter names no optional patch"
 	total=$(git -C "$TREE_DIR" rev-list --count "$tag..work")
 	[ -d "$STAGES_TREE" ] ||
